@@ -1,0 +1,199 @@
+//! `just check`: evaluates manifests against every built policy whose rules
+//! match them, with the example settings, and prints a verdict table.
+//!
+//! Usage: vdi-check [--user NAME] [--group NAME]... [PATH]...
+//! PATHs are files or directories of YAML manifests (default: `examples/`);
+//! `examples/settings/` holds the settings and is never evaluated.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use e2e::host::PolicyModule;
+use e2e::wrap::{WrapOptions, resource_for_kind, split_api_version, wrap};
+use serde_json::Value;
+
+struct Args {
+    user: String,
+    groups: Vec<String>,
+    paths: Vec<PathBuf>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        user: "oidc:alice".into(),
+        groups: vec!["system:authenticated".into()],
+        paths: Vec::new(),
+    };
+    let mut it = std::env::args().skip(1);
+    let mut custom_groups = false;
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--user" => args.user = it.next().ok_or("--user needs a value")?,
+            "--group" => {
+                if !custom_groups {
+                    args.groups.clear();
+                    custom_groups = true;
+                }
+                args.groups.push(it.next().ok_or("--group needs a value")?);
+            }
+            "-h" | "--help" => {
+                return Err("usage: vdi-check [--user NAME] [--group NAME]... [PATH]...".into());
+            }
+            _ => args.paths.push(PathBuf::from(arg)),
+        }
+    }
+    if args.paths.is_empty() {
+        args.paths.push(e2e::workspace_root().join("examples"));
+    }
+    Ok(args)
+}
+
+fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    if path.is_dir() {
+        if path.file_name().is_some_and(|n| n == "settings") {
+            return Ok(());
+        }
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for entry in entries {
+            collect(&entry, out)?;
+        }
+    } else if path
+        .extension()
+        .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+    {
+        out.push(path.to_path_buf());
+    } else if !path.exists() {
+        return Err(format!("{}: no such file or directory", path.display()));
+    }
+    Ok(())
+}
+
+struct Policy {
+    module: PolicyModule,
+    settings: Value,
+}
+
+fn load_policies() -> Result<Vec<Policy>, String> {
+    let root = e2e::workspace_root();
+    e2e::policy_names()
+        .into_iter()
+        .map(|name| {
+            let module = PolicyModule::load_policy(&name)?;
+            let settings_path = root.join("examples/settings").join(format!("{name}.yaml"));
+            let settings = if settings_path.is_file() {
+                e2e::read_document(&settings_path)?
+            } else {
+                Value::Object(Default::default())
+            };
+            let verdict = module.validate_settings(&settings);
+            if !verdict.valid {
+                return Err(format!(
+                    "{}: invalid example settings: {:?}",
+                    settings_path.display(),
+                    verdict.message
+                ));
+            }
+            Ok(Policy { module, settings })
+        })
+        .collect()
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = (|| -> Result<(), String> {
+        let policies = load_policies()?;
+        let mut files = Vec::new();
+        for path in &args.paths {
+            collect(path, &mut files)?;
+        }
+        let root = e2e::workspace_root();
+        println!(
+            "{:<44} {:<40} {:<28} {:<7} REASON",
+            "FILE", "OBJECT", "POLICY", "VERDICT"
+        );
+        for file in files {
+            let shown = file
+                .strip_prefix(&root)
+                .unwrap_or(&file)
+                .display()
+                .to_string();
+            for manifest in e2e::read_documents(&file)? {
+                let kind = manifest
+                    .get("kind")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?")
+                    .to_string();
+                let name = manifest
+                    .pointer("/metadata/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?");
+                let object = format!("{kind}/{name}");
+                let api_version = manifest
+                    .get("apiVersion")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                let (group, version) = split_api_version(api_version);
+                let resource = resource_for_kind(&kind);
+                let options = WrapOptions {
+                    user: args.user.clone(),
+                    groups: args.groups.clone(),
+                    ..WrapOptions::default()
+                };
+                let request = wrap(&manifest, &options)?;
+                let mut matched = false;
+                for policy in &policies {
+                    if !policy
+                        .module
+                        .metadata()
+                        .handles(group, version, &resource, "CREATE")
+                    {
+                        continue;
+                    }
+                    matched = true;
+                    let (verdict, _) =
+                        policy
+                            .module
+                            .validate(&request, &policy.settings, Arc::default());
+                    let (label, reason) = if verdict.accepted {
+                        ("accept", String::new())
+                    } else {
+                        ("REJECT", one_line(verdict.message.as_deref().unwrap_or("")))
+                    };
+                    println!(
+                        "{shown:<44} {object:<40} {:<28} {label:<7} {reason}",
+                        policy.module.name
+                    );
+                }
+                if !matched {
+                    println!(
+                        "{shown:<44} {object:<40} {:<28} {:<7} no policy handles {api_version} {kind}",
+                        "-", "-"
+                    );
+                }
+            }
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("vdi-check: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

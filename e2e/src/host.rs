@@ -1,0 +1,276 @@
+//! Loading a module and calling it the way policy-server does.
+//!
+//! policy-server compiles a module once and, for every admission request,
+//! rehydrates a fresh waPC instance from a pre-instantiated template, so no
+//! state survives between requests. The harness does the same, with the
+//! same engine configuration (`wasmtime::Config::new()` with epoch
+//! interruption, the policy timeout ticking once a second).
+
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use wapc::WapcHost;
+use wasmtime_provider::wasmtime;
+use wasmtime_provider::{EpochDeadlines, WasmtimeEngineProviderBuilder, WasmtimeEngineProviderPre};
+
+use crate::metadata::Metadata;
+use crate::replay::Replay;
+use crate::wrap::as_policy_server_request;
+
+/// policy-server's default policy timeout, in epoch ticks of one second.
+const TIMEOUT_TICKS: u64 = 2;
+
+/// The process-wide engine, with an epoch ticker like policy-server's.
+pub fn engine() -> &'static wasmtime::Engine {
+    static ENGINE: OnceLock<wasmtime::Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let mut config = wasmtime::Config::new();
+        config.epoch_interruption(true);
+        let engine =
+            wasmtime::Engine::new(&config).unwrap_or_else(|e| panic!("wasmtime engine: {e}"));
+        let ticker = engine.clone();
+        std::thread::spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_secs(1));
+                ticker.increment_epoch();
+            }
+        });
+        engine
+    })
+}
+
+/// The answer to `validate`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub accepted: bool,
+    pub message: Option<String>,
+    pub code: Option<u16>,
+    /// The guest failed (trap, error return, malformed response) instead of
+    /// answering; policy-server turns that into an opaque 500.
+    pub guest_error: bool,
+}
+
+#[derive(Deserialize)]
+struct ValidationResponse {
+    accepted: bool,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    code: Option<u16>,
+}
+
+/// The answer to `validate_settings`.
+#[derive(Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct SettingsVerdict {
+    pub valid: bool,
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+/// What one request's host calls saw.
+#[derive(Default, Debug)]
+pub struct CallLog {
+    pub logs: Vec<String>,
+    pub lookups: Vec<String>,
+}
+
+/// A compiled policy module, ready to be instantiated per request.
+pub struct PolicyModule {
+    pub name: String,
+    pre: WasmtimeEngineProviderPre,
+    metadata: Metadata,
+}
+
+impl PolicyModule {
+    /// Compiles module bytes (the expensive step policy-server does at start-up).
+    pub fn from_bytes(
+        name: &str,
+        bytes: &[u8],
+        metadata: Metadata,
+    ) -> Result<PolicyModule, String> {
+        let module =
+            wasmtime::Module::new(engine(), bytes).map_err(|e| format!("{name}: compile: {e}"))?;
+        let pre = WasmtimeEngineProviderBuilder::new()
+            .engine(engine().clone())
+            .module(module)
+            .build_pre()
+            .map_err(|e| format!("{name}: pre-instantiate: {e}"))?;
+        Ok(PolicyModule {
+            name: name.to_string(),
+            pre,
+            metadata,
+        })
+    }
+
+    /// Loads `dist/<policy>.wasm` with `policies/<policy>/metadata.yml`.
+    pub fn load_policy(policy: &str) -> Result<PolicyModule, String> {
+        let path = crate::dist_module(policy);
+        let bytes = std::fs::read(&path)
+            .map_err(|e| format!("{}: {e} (run `just build` first)", path.display()))?;
+        let metadata = Metadata::load(
+            &crate::workspace_root()
+                .join("policies")
+                .join(policy)
+                .join("metadata.yml"),
+        )?;
+        PolicyModule::from_bytes(policy, &bytes, metadata)
+    }
+
+    pub fn metadata(&self) -> &Metadata {
+        &self.metadata
+    }
+
+    /// A fresh instance whose host calls are answered from `replay`.
+    fn instance(&self, replay: Arc<Replay>, log: Arc<Mutex<CallLog>>) -> Result<WapcHost, String> {
+        let provider = self
+            .pre
+            .rehydrate(Some(EpochDeadlines {
+                wapc_init: TIMEOUT_TICKS,
+                wapc_func: TIMEOUT_TICKS,
+            }))
+            .map_err(|e| format!("{}: instantiate: {e}", self.name))?;
+        let metadata = self.metadata.clone();
+        let callback =
+            move |_id: u64, binding: &str, namespace: &str, operation: &str, payload: &[u8]| {
+                host_call(
+                    &metadata, &replay, &log, binding, namespace, operation, payload,
+                )
+            };
+        WapcHost::new(Box::new(provider), Some(Box::new(callback)))
+            .map_err(|e| format!("{}: waPC init: {e}", self.name))
+    }
+
+    fn call(
+        &self,
+        operation: &str,
+        payload: &[u8],
+        replay: Arc<Replay>,
+        log: Arc<Mutex<CallLog>>,
+    ) -> Result<Vec<u8>, String> {
+        self.instance(replay, log)?
+            .call(operation, payload)
+            .map_err(|e| e.to_string())
+    }
+
+    pub fn protocol_version(&self) -> Result<String, String> {
+        let raw = self.call("protocol_version", &[], Arc::default(), Arc::default())?;
+        serde_json::from_slice::<String>(&raw).map_err(|e| format!("protocol_version answer: {e}"))
+    }
+
+    /// Calls `validate_settings` with the settings JSON, as at policy load.
+    pub fn validate_settings(&self, settings: &Value) -> SettingsVerdict {
+        let payload = settings.to_string();
+        match self.call(
+            "validate_settings",
+            payload.as_bytes(),
+            Arc::default(),
+            Arc::default(),
+        ) {
+            Ok(raw) => serde_json::from_slice(&raw).unwrap_or_else(|e| SettingsVerdict {
+                valid: false,
+                message: Some(format!("error: {e}")),
+            }),
+            Err(e) => SettingsVerdict {
+                valid: false,
+                message: Some(format!("Error invoking settings validation callback: {e}")),
+            },
+        }
+    }
+
+    /// Calls `validate` on a fresh instance. `request` is an AdmissionRequest;
+    /// it is re-serialized through policy-server's request shape first.
+    pub fn validate(
+        &self,
+        request: &Value,
+        settings: &Value,
+        replay: Arc<Replay>,
+    ) -> (Verdict, CallLog) {
+        let log = Arc::new(Mutex::new(CallLog::default()));
+        let verdict = match as_policy_server_request(request) {
+            Err(e) => internal_error(format!("the API server would not send this request: {e}")),
+            Ok(request) => {
+                let payload = json!({"request": request, "settings": settings}).to_string();
+                match self.call("validate", payload.as_bytes(), replay, log.clone()) {
+                    Ok(raw) => match serde_json::from_slice::<ValidationResponse>(&raw) {
+                        Ok(r) => Verdict {
+                            accepted: r.accepted,
+                            message: r.message,
+                            code: r.code,
+                            guest_error: false,
+                        },
+                        Err(e) => internal_error(format!("malformed ValidationResponse: {e}")),
+                    },
+                    Err(e) => internal_error(e),
+                }
+            }
+        };
+        let log = std::mem::take(&mut *log.lock().unwrap_or_else(|p| p.into_inner()));
+        (verdict, log)
+    }
+}
+
+fn internal_error(message: String) -> Verdict {
+    Verdict {
+        accepted: false,
+        message: Some(message),
+        code: Some(500),
+        guest_error: true,
+    }
+}
+
+#[derive(Deserialize)]
+struct GetResource {
+    api_version: String,
+    kind: String,
+    name: String,
+    #[serde(default)]
+    namespace: Option<String>,
+}
+
+type HostResult = Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>>;
+
+/// The `kubewarden` binding, as far as these policies use it.
+fn host_call(
+    metadata: &Metadata,
+    replay: &Replay,
+    log: &Mutex<CallLog>,
+    binding: &str,
+    namespace: &str,
+    operation: &str,
+    payload: &[u8],
+) -> HostResult {
+    let mut log = log.lock().unwrap_or_else(|p| p.into_inner());
+    match (binding, namespace, operation) {
+        ("kubewarden", "tracing", "log") => {
+            log.logs.push(String::from_utf8_lossy(payload).into_owned());
+            Ok(Vec::new())
+        }
+        ("kubewarden", "kubernetes", "get_resource") => {
+            let req: GetResource = serde_json::from_slice(payload)?;
+            let ns = req.namespace.unwrap_or_default();
+            log.lookups.push(format!(
+                "{} {} {}/{}",
+                req.api_version, req.kind, ns, req.name
+            ));
+            if !metadata.may_read(&req.api_version, &req.kind) {
+                return Err(format!(
+                    "Policy has not been granted access to Kubernetes {}/{} resources. The violation has been reported.",
+                    req.api_version, req.kind
+                )
+                .into());
+            }
+            match replay.get(&req.api_version, &req.kind, &ns, &req.name) {
+                Some(object) => Ok(serde_json::to_vec(object)?),
+                None => Err(format!(
+                    "{} {} {ns}/{} not found",
+                    req.api_version, req.kind, req.name
+                )
+                .into()),
+            }
+        }
+        ("kubewarden", _, _) => Err(format!("unknown operation: {namespace}/{operation}").into()),
+        _ => Err(format!("unknown binding: {binding}").into()),
+    }
+}

@@ -1,0 +1,66 @@
+//! Host-side harness that runs the built policy modules exactly as
+//! Kubewarden's policy-server does: wasmtime with WASI through waPC, a fresh
+//! instance per request, `validate_settings` before `validate`, and the
+//! `kubewarden` host-call binding answered (logging, Kubernetes lookups from
+//! a replay table, restricted to the module's context-aware resources).
+
+pub mod host;
+pub mod metadata;
+pub mod replay;
+pub mod suite;
+pub mod wrap;
+
+use std::path::{Path, PathBuf};
+
+/// The repository root (the parent of this crate).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Where `just build` puts a policy's module.
+pub fn dist_module(policy: &str) -> PathBuf {
+    workspace_root().join("dist").join(format!("{policy}.wasm"))
+}
+
+/// Every policy crate under `policies/`, sorted.
+pub fn policy_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(workspace_root().join("policies"))
+        .map(|dir| {
+            dir.filter_map(Result::ok)
+                .filter(|e| e.path().join("metadata.yml").is_file())
+                .filter_map(|e| e.file_name().into_string().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// Reads a YAML or JSON file into JSON values, one per document.
+pub fn read_documents(path: &Path) -> Result<Vec<serde_json::Value>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut docs = Vec::new();
+    for doc in serde_yaml::Deserializer::from_str(&text) {
+        let value: serde_json::Value =
+            serde::Deserialize::deserialize(doc).map_err(|e| format!("{}: {e}", path.display()))?;
+        if !value.is_null() {
+            docs.push(value);
+        }
+    }
+    Ok(docs)
+}
+
+/// Reads a file that must hold exactly one document.
+pub fn read_document(path: &Path) -> Result<serde_json::Value, String> {
+    let mut docs = read_documents(path)?;
+    match docs.len() {
+        1 => Ok(docs.remove(0)),
+        n => Err(format!(
+            "{}: expected one document, found {n}",
+            path.display()
+        )),
+    }
+}

@@ -1,0 +1,46 @@
+# vdi-guard task runner. `just check` evaluates the examples; `just test` runs everything.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+wasm_target := "wasm32-wasip1"
+
+# List the recipes.
+default:
+    @just --list
+
+# Install the Wasm target the policies compile to (idempotent).
+setup:
+    @rustup target list --installed | grep -qx {{wasm_target}} || rustup target add {{wasm_target}}
+
+# Build every policy to dist/<policy>.wasm.
+build: setup
+    #!/usr/bin/env bash
+    set -euo pipefail
+    policies=$(ls policies)
+    args=()
+    for p in $policies; do args+=(-p "$p"); done
+    cargo build --release --locked --target {{wasm_target}} "${args[@]}"
+    mkdir -p dist
+    target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+    for p in $policies; do
+        cp "$target_dir/{{wasm_target}}/release/${p//-/_}.wasm" "dist/$p.wasm"
+        printf '%-30s %8d bytes\n' "dist/$p.wasm" "$(stat -c %s "dist/$p.wasm")"
+    done
+
+# Build, then evaluate manifests (default: examples/) against every policy and print the verdicts.
+check *ARGS: build
+    cargo run --quiet --locked -p e2e --bin vdi-check -- {{ARGS}}
+
+# Build, then run unit, property and e2e tests (the e2e suites run the built .wasm).
+test: build
+    cargo test --locked --workspace
+
+# Formatting and clippy (native and wasm), warnings are errors.
+lint: setup
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cargo fmt --all --check
+    cargo clippy --locked --workspace --all-targets -- -D warnings
+    args=()
+    for p in $(ls policies); do args+=(-p "$p"); done
+    cargo clippy --locked --target {{wasm_target}} "${args[@]}" -- -D warnings

@@ -1,0 +1,22 @@
+//! Shared building blocks of the vdi-guard admission policies.
+//!
+//! Every policy decodes the same waPC payload, walks the same workload kinds
+//! and reports violations the same way; keeping that here means a fix to a
+//! hiding place (a new container list, a new workload kind) reaches every
+//! policy at once.
+
+pub mod containers;
+pub mod guest;
+pub mod image;
+pub mod kinds;
+pub mod request;
+pub mod response;
+pub mod settings;
+pub mod violations;
+
+pub use kubewarden_policy_sdk;
+pub use wapc_guest;
+
+pub use request::{AdmissionRequest, Operation, Payload};
+pub use response::Rejection;
+pub use violations::Violations;
