@@ -5,6 +5,7 @@
 //! hiding place (a new container list, a new workload kind) reaches every
 //! policy at once.
 
+pub mod cidr;
 pub mod containers;
 pub mod guest;
 pub mod image;

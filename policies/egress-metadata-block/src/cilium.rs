@@ -1,0 +1,519 @@
+//! `cilium.io/v2` CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy.
+//!
+//! A policy carries one rule in `spec` and/or several in `specs`. Within a
+//! rule, `egressDeny` beats `egress`, so a deny covering the metadata
+//! endpoints shields every allow of the same rule. An egress rule with only
+//! `toPorts` applies to every destination; an empty rule allows nothing.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use shared::cidr::{NetSet, all_ipv4, all_ipv6};
+use shared::violations::Violations;
+
+use crate::exposure::{Fix, Grant, Shield, assess, cidr_except, parse_at, show};
+use crate::keys::Keys;
+use crate::ports::{IntOrString, PortSel, Reading, carries_tcp, reached};
+use crate::settings::Compiled;
+
+#[derive(Deserialize)]
+pub struct CiliumPolicy<'a> {
+    #[serde(default, borrow)]
+    spec: Option<Rule<'a>>,
+    #[serde(default, borrow)]
+    specs: Vec<Rule<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule<'a> {
+    #[serde(default, borrow)]
+    egress: Vec<EgressRule<'a>>,
+    #[serde(default, borrow)]
+    egress_deny: Vec<EgressRule<'a>>,
+}
+
+/// The fields of `EgressRule` and `EgressDenyRule` (the deny rule has a
+/// subset of them).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EgressRule<'a> {
+    #[serde(default, borrow)]
+    to_endpoints: Vec<Selector<'a>>,
+    #[serde(default, borrow, rename = "toCIDR")]
+    to_cidr: Vec<Cow<'a, str>>,
+    #[serde(default, borrow, rename = "toCIDRSet")]
+    to_cidr_set: Vec<CidrRule<'a>>,
+    #[serde(default, borrow)]
+    to_entities: Vec<Cow<'a, str>>,
+    #[serde(default, borrow, rename = "toFQDNs")]
+    to_fqdns: Vec<FqdnSelector<'a>>,
+    #[serde(default)]
+    to_services: Vec<IgnoredAny>,
+    #[serde(default)]
+    to_groups: Vec<IgnoredAny>,
+    #[serde(default)]
+    to_nodes: Vec<IgnoredAny>,
+    #[serde(default, borrow)]
+    to_ports: Vec<PortRule<'a>>,
+    #[serde(default)]
+    icmps: Vec<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CidrRule<'a> {
+    #[serde(default, borrow)]
+    cidr: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    except: Vec<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    cidr_group_ref: Option<Cow<'a, str>>,
+    #[serde(default)]
+    cidr_group_selector: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Selector<'a> {
+    #[serde(default)]
+    match_labels: Keys,
+    #[serde(default, borrow)]
+    match_expressions: Vec<Expression<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Expression<'a> {
+    #[serde(borrow)]
+    key: Cow<'a, str>,
+    #[serde(borrow)]
+    operator: Cow<'a, str>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FqdnSelector<'a> {
+    #[serde(default, borrow)]
+    match_name: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    match_pattern: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct PortRule<'a> {
+    #[serde(default, borrow)]
+    ports: Vec<PortProtocol<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PortProtocol<'a> {
+    #[serde(default, borrow)]
+    port: Option<IntOrString<'a>>,
+    #[serde(default)]
+    end_port: Option<i64>,
+    #[serde(default, borrow)]
+    protocol: Option<Cow<'a, str>>,
+}
+
+/// Entities that are neither the outside world nor unknown.
+const INSIDE_ENTITIES: [&str; 9] = [
+    "host",
+    "remote-node",
+    "kube-apiserver",
+    "ingress",
+    "cluster",
+    "init",
+    "health",
+    "unmanaged",
+    "none",
+];
+
+/// Selector label keys that select identities other than pods: the world,
+/// everything, CIDR, CIDR-group and FQDN identities.
+const OUTSIDE_LABELS: [&str; 4] = [
+    "reserved:world",
+    "reserved:world-ipv4",
+    "reserved:world-ipv6",
+    "reserved:all",
+];
+const OUTSIDE_LABEL_SOURCES: [&str; 3] = ["cidr:", "cidrgroup:", "fqdn:"];
+
+/// DNS names of metadata services, and wildcard-DNS services that resolve
+/// any name with an embedded address (`169-254-169-254.nip.io`).
+const METADATA_NAMES: [&str; 5] = [
+    "metadata.google.internal",
+    "metadata.goog",
+    "metadata",
+    "instance-data",
+    "instance-data.ec2.internal",
+];
+const WILDCARD_DNS: [&str; 3] = ["nip.io", "sslip.io", "xip.io"];
+
+/// Reports every egress rule of every rule in the policy that reaches a
+/// blocked destination not denied by the same rule.
+pub fn check(
+    policy: &CiliumPolicy<'_>,
+    clusterwide: bool,
+    settings: &Compiled,
+    violations: &mut Violations,
+) {
+    if let Some(rule) = &policy.spec {
+        check_rule("spec", rule, clusterwide, settings, violations);
+    }
+    for (k, rule) in policy.specs.iter().enumerate() {
+        check_rule(
+            &format!("specs[{k}]"),
+            rule,
+            clusterwide,
+            settings,
+            violations,
+        );
+    }
+}
+
+fn check_rule(
+    prefix: &str,
+    rule: &Rule<'_>,
+    clusterwide: bool,
+    settings: &Compiled,
+    violations: &mut Violations,
+) {
+    let mut shields = Vec::new();
+    for (i, deny) in rule.egress_deny.iter().enumerate() {
+        let path = format!("{prefix}.egressDeny[{i}]");
+        shields.extend(deny_shields(&path, deny, &settings.ports, violations));
+    }
+    for (i, allow) in rule.egress.iter().enumerate() {
+        let path = format!("{prefix}.egress[{i}]");
+        for grant in grants(&path, allow, clusterwide, &settings.ports, violations) {
+            assess(&grant, &shields, &settings.blocked, violations);
+        }
+    }
+}
+
+fn has_destination(rule: &EgressRule<'_>) -> bool {
+    !(rule.to_endpoints.is_empty()
+        && rule.to_cidr.is_empty()
+        && rule.to_cidr_set.is_empty()
+        && rule.to_entities.is_empty()
+        && rule.to_fqdns.is_empty()
+        && rule.to_services.is_empty()
+        && rule.to_groups.is_empty()
+        && rule.to_nodes.is_empty())
+}
+
+/// No `toPorts` means every port, unless the rule is ICMP-only; otherwise
+/// the TCP entries (protocol defaults to ANY) decide. Allows are read for
+/// what they may match, denies for what they surely match.
+fn rule_ports(rule: &EgressRule<'_>, metadata_ports: &[u16], reading: Reading) -> Vec<u16> {
+    if rule.to_ports.is_empty() {
+        if rule.icmps.is_empty() {
+            return reached(None, metadata_ports, reading);
+        }
+        return Vec::new();
+    }
+    let mut selections = Vec::new();
+    for port_rule in &rule.to_ports {
+        if port_rule.ports.is_empty() {
+            selections.push(PortSel::Any);
+        }
+        for p in &port_rule.ports {
+            if carries_tcp(p.protocol.as_deref(), reading) {
+                selections.push(PortSel::cilium(p.port.as_ref(), p.end_port));
+            }
+        }
+    }
+    reached(Some(&selections), metadata_ports, reading)
+}
+
+fn entity_reach(entity: &str) -> Option<NetSet> {
+    match entity {
+        "world" | "all" => Some(NetSet::everything()),
+        "world-ipv4" => Some(NetSet::of(vec![all_ipv4()])),
+        "world-ipv6" => Some(NetSet::of(vec![all_ipv6()])),
+        _ => None,
+    }
+}
+
+fn grants(
+    path: &str,
+    rule: &EgressRule<'_>,
+    clusterwide: bool,
+    metadata_ports: &[u16],
+    violations: &mut Violations,
+) -> Vec<Grant> {
+    let ports = rule_ports(rule, metadata_ports, Reading::May);
+    let mut out = Vec::new();
+    let mut grant = |path: String, allows: String, reach: NetSet, fix: Fix| {
+        out.push(Grant {
+            path,
+            allows,
+            reach,
+            ports: ports.clone(),
+            fix,
+        });
+    };
+    if !has_destination(rule) && !rule.to_ports.is_empty() {
+        grant(
+            path.to_string(),
+            "has toPorts but no destination (toEndpoints, toCIDR, toCIDRSet, toEntities, ...), so it allows every destination on those ports".into(),
+            NetSet::everything(),
+            Fix::CiliumDeny,
+        );
+    }
+    for (j, selector) in rule.to_endpoints.iter().enumerate() {
+        if selects_outside_pods(selector, clusterwide) {
+            grant(
+                format!("{path}.toEndpoints[{j}]"),
+                "selects identities outside the cluster's pods (the world, CIDR or FQDN identities)".into(),
+                NetSet::everything(),
+                Fix::CiliumDenyOnly,
+            );
+        }
+    }
+    for (j, text) in rule.to_cidr.iter().enumerate() {
+        let at = format!("{path}.toCIDR[{j}]");
+        if let Some(net) = parse_at(&at, text, violations) {
+            grant(
+                at,
+                format!("allows {}", show(text, &net)),
+                NetSet::of(vec![net]),
+                Fix::CiliumToCidr,
+            );
+        }
+    }
+    for (j, set) in rule.to_cidr_set.iter().enumerate() {
+        let at = format!("{path}.toCIDRSet[{j}]");
+        if let Some(group) = &set.cidr_group_ref {
+            grant(
+                at,
+                format!(
+                    "allows the CiliumCIDRGroup {group:?}, whose CIDRs cannot be checked at admission and may change later"
+                ),
+                NetSet::everything(),
+                Fix::CiliumDenyOnly,
+            );
+        } else if set.cidr_group_selector.is_some() {
+            grant(
+                at,
+                "allows the CiliumCIDRGroups its cidrGroupSelector matches, whose CIDRs cannot be checked at admission".into(),
+                NetSet::everything(),
+                Fix::CiliumDenyOnly,
+            );
+        } else if let Some(cidr) = &set.cidr {
+            if let Some((reach, allows)) = cidr_except(&at, cidr, &set.except, violations) {
+                grant(at, allows, reach, Fix::AddExcept);
+            }
+        } else {
+            violations.push(format!(
+                "{at} has no cidr, cidrGroupRef or cidrGroupSelector; Cilium refuses such a rule"
+            ));
+        }
+    }
+    for (j, entity) in rule.to_entities.iter().enumerate() {
+        let at = format!("{path}.toEntities[{j}]");
+        if let Some(reach) = entity_reach(entity) {
+            grant(
+                at,
+                format!("allows the entity {entity:?}"),
+                reach,
+                Fix::CiliumDeny,
+            );
+        } else if !INSIDE_ENTITIES.contains(&entity.as_ref()) {
+            violations.push(format!(
+                "{at} {entity:?} is not a Cilium entity this policy knows (world, world-ipv4, world-ipv6, all, {})",
+                INSIDE_ENTITIES.join(", ")
+            ));
+        }
+    }
+    for (j, fqdn) in rule.to_fqdns.iter().enumerate() {
+        let risky = fqdn
+            .match_name
+            .iter()
+            .chain(fqdn.match_pattern.iter())
+            .find(|p| fqdn_may_resolve_to_metadata(p));
+        if let Some(pattern) = risky {
+            grant(
+                format!("{path}.toFQDNs[{j}]"),
+                format!(
+                    "allows {pattern:?}, which matches names that resolve to metadata endpoints"
+                ),
+                NetSet::everything(),
+                Fix::CiliumDenyOnly,
+            );
+        }
+    }
+    out
+}
+
+/// Deny rules shield what they name on the ports they name. A deny that
+/// cannot be read as addresses (selectors, FQDNs, groups) shields nothing.
+fn deny_shields(
+    path: &str,
+    rule: &EgressRule<'_>,
+    metadata_ports: &[u16],
+    violations: &mut Violations,
+) -> Vec<Shield> {
+    let ports = rule_ports(rule, metadata_ports, Reading::Sure);
+    let mut covers = Vec::new();
+    if !has_destination(rule) && !rule.to_ports.is_empty() {
+        covers.push(NetSet::everything());
+    }
+    for (j, text) in rule.to_cidr.iter().enumerate() {
+        if let Some(net) = parse_at(&format!("{path}.toCIDR[{j}]"), text, violations) {
+            covers.push(NetSet::of(vec![net]));
+        }
+    }
+    for (j, set) in rule.to_cidr_set.iter().enumerate() {
+        if let Some(cidr) = &set.cidr {
+            let at = format!("{path}.toCIDRSet[{j}]");
+            if let Some((reach, _)) = cidr_except(&at, cidr, &set.except, violations) {
+                covers.push(reach);
+            }
+        }
+    }
+    covers.extend(rule.to_entities.iter().filter_map(|e| entity_reach(e)));
+    covers
+        .into_iter()
+        .map(|covers| Shield {
+            covers,
+            ports: ports.clone(),
+        })
+        .collect()
+}
+
+/// True when an endpoint selector may select non-pod identities: it names a
+/// world/all reserved label or a CIDR/FQDN label, or it has only negative
+/// terms (which the world identity, having no pod labels, satisfies) and is
+/// not confined to a namespace. Cilium confines selectors of a namespaced
+/// policy to its namespace unless they constrain the namespace themselves.
+fn selects_outside_pods(selector: &Selector<'_>, clusterwide: bool) -> bool {
+    let outside = |key: &str| {
+        OUTSIDE_LABELS.contains(&key) || OUTSIDE_LABEL_SOURCES.iter().any(|s| key.starts_with(s))
+    };
+    let positive = |op: &str| op == "In" || op == "Exists";
+    if selector.match_labels.iter().any(outside)
+        || selector
+            .match_expressions
+            .iter()
+            .any(|e| outside(&e.key) && positive(&e.operator))
+    {
+        return true;
+    }
+    let only_negative = selector.match_labels.is_empty()
+        && selector
+            .match_expressions
+            .iter()
+            .all(|e| !positive(&e.operator));
+    let names_namespace = selector
+        .match_expressions
+        .iter()
+        .any(|e| e.key.ends_with("io.kubernetes.pod.namespace"));
+    only_negative && (clusterwide || names_namespace)
+}
+
+/// A `toFQDNs` name or pattern may reach a metadata endpoint when it matches
+/// a metadata service's DNS name, or a wildcard-DNS service that answers
+/// with whatever address is embedded in the name.
+fn fqdn_may_resolve_to_metadata(pattern: &str) -> bool {
+    let pattern = pattern.trim_end_matches('.').to_ascii_lowercase();
+    METADATA_NAMES.iter().any(|name| glob(&pattern, name))
+        || WILDCARD_DNS
+            .iter()
+            .any(|domain| pattern == *domain || pattern.ends_with(&format!(".{domain}")))
+}
+
+/// `*` matches any run of characters (Cilium limits it to one DNS label;
+/// matching more is the conservative reading). Linear-time, no recursion.
+fn glob(pattern: &str, name: &str) -> bool {
+    let (p, n) = (pattern.as_bytes(), name.as_bytes());
+    let (mut pi, mut ni) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while let Some(&c) = n.get(ni) {
+        match p.get(pi) {
+            Some(b'*') => {
+                star = Some((pi, ni));
+                pi += 1;
+            }
+            Some(&pc) if pc == c => {
+                pi += 1;
+                ni += 1;
+            }
+            _ => match star {
+                Some((sp, sn)) => {
+                    pi = sp + 1;
+                    ni = sn + 1;
+                    star = Some((sp, sn + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p.get(pi..)
+        .is_some_and(|rest| rest.iter().all(|c| *c == b'*'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case("*", "metadata.google.internal", true)]
+    #[case("*.google.internal", "metadata.google.internal", true)]
+    #[case("metadata.*.internal", "metadata.google.internal", true)]
+    #[case("*.github.com", "metadata.google.internal", false)]
+    #[case("metadata.google.internal", "metadata.google.internal", true)]
+    #[case("metadata", "metadata.google.internal", false)]
+    #[case("**", "x", true)]
+    #[case("a*b*c", "aXbYc", true)]
+    #[case("a*b*c", "aXbY", false)]
+    fn glob_matches(#[case] pattern: &str, #[case] name: &str, #[case] expected: bool) {
+        assert_eq!(glob(pattern, name), expected);
+    }
+
+    #[rstest]
+    #[case("*", true)]
+    #[case("metadata.google.internal.", true)]
+    #[case("METADATA.GOOGLE.INTERNAL", true)]
+    #[case("*.nip.io", true)]
+    #[case("sslip.io", true)]
+    #[case("api.github.com", false)]
+    #[case("*.ubuntu.com", false)]
+    fn fqdn_patterns(#[case] pattern: &str, #[case] expected: bool) {
+        assert_eq!(fqdn_may_resolve_to_metadata(pattern), expected);
+    }
+
+    fn selector(json: &str) -> Selector<'_> {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[rstest]
+    #[case::empty_in_namespace("{}", false, false)]
+    #[case::empty_clusterwide("{}", true, true)]
+    #[case::pod_labels_clusterwide(r#"{"matchLabels": {"app": "coturn"}}"#, true, false)]
+    #[case::world_label(r#"{"matchLabels": {"reserved:world": ""}}"#, false, true)]
+    #[case::cidr_label(r#"{"matchLabels": {"cidr:169.254.169.254/32": ""}}"#, false, true)]
+    #[case::world_expression(
+        r#"{"matchExpressions": [{"key": "reserved:all", "operator": "Exists"}]}"#,
+        false,
+        true
+    )]
+    #[case::world_excluded(r#"{"matchExpressions": [{"key": "reserved:world", "operator": "DoesNotExist"}, {"key": "app", "operator": "Exists"}]}"#, true, false)]
+    #[case::negative_namespace(r#"{"matchExpressions": [{"key": "k8s:io.kubernetes.pod.namespace", "operator": "NotIn", "values": ["kube-system"]}]}"#, false, true)]
+    #[case::negative_clusterwide(
+        r#"{"matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["x"]}]}"#,
+        true,
+        true
+    )]
+    #[case::negative_in_namespace(
+        r#"{"matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["x"]}]}"#,
+        false,
+        false
+    )]
+    fn endpoint_selectors(#[case] json: &str, #[case] clusterwide: bool, #[case] expected: bool) {
+        assert_eq!(selects_outside_pods(&selector(json), clusterwide), expected);
+    }
+}

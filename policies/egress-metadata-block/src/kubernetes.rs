@@ -1,0 +1,127 @@
+//! `networking.k8s.io/v1` NetworkPolicy.
+//!
+//! Egress rules only allow, and a rule allows traffic to any of its `to`
+//! peers on any of its `ports`. No `to` means every destination; a peer with
+//! an `ipBlock` allows `cidr` minus `except`; pod and namespace selectors
+//! select pods, never a link-local or cloud address.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use shared::cidr::NetSet;
+use shared::violations::Violations;
+
+use crate::exposure::{Fix, Grant, assess, cidr_except};
+use crate::ports::{IntOrString, PortSel, Reading, carries_tcp, reached};
+use crate::settings::Compiled;
+
+#[derive(Deserialize)]
+pub struct NetworkPolicy<'a> {
+    #[serde(default, borrow)]
+    spec: Spec<'a>,
+}
+
+#[derive(Deserialize, Default)]
+struct Spec<'a> {
+    #[serde(default, borrow)]
+    egress: Vec<EgressRule<'a>>,
+}
+
+#[derive(Deserialize)]
+struct EgressRule<'a> {
+    #[serde(default, borrow)]
+    to: Vec<Peer<'a>>,
+    #[serde(default, borrow)]
+    ports: Vec<Port<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Peer<'a> {
+    #[serde(default, borrow)]
+    ip_block: Option<IpBlock<'a>>,
+    #[serde(default)]
+    pod_selector: Option<IgnoredAny>,
+    #[serde(default)]
+    namespace_selector: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct IpBlock<'a> {
+    #[serde(borrow)]
+    cidr: Cow<'a, str>,
+    #[serde(default, borrow)]
+    except: Vec<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Port<'a> {
+    #[serde(default, borrow)]
+    protocol: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    port: Option<IntOrString<'a>>,
+    #[serde(default)]
+    end_port: Option<i64>,
+}
+
+/// Reports every egress rule of the policy that reaches a blocked destination.
+pub fn check(policy: &NetworkPolicy<'_>, settings: &Compiled, violations: &mut Violations) {
+    for (i, rule) in policy.spec.egress.iter().enumerate() {
+        let path = format!("spec.egress[{i}]");
+        let ports = rule_ports(rule, &settings.ports);
+        let mut grants = Vec::new();
+        if rule.to.is_empty() {
+            grants.push(Grant {
+                path: path.clone(),
+                allows: "has no `to`, so it allows every destination".into(),
+                reach: NetSet::everything(),
+                ports: ports.clone(),
+                fix: Fix::NameDestinations,
+            });
+        }
+        for (j, peer) in rule.to.iter().enumerate() {
+            if let Some(block) = &peer.ip_block {
+                let at = format!("{path}.to[{j}].ipBlock");
+                if let Some((reach, allows)) =
+                    cidr_except(&at, &block.cidr, &block.except, violations)
+                {
+                    grants.push(Grant {
+                        path: at,
+                        allows,
+                        reach,
+                        ports: ports.clone(),
+                        fix: Fix::AddExcept,
+                    });
+                }
+            } else if peer.pod_selector.is_none() && peer.namespace_selector.is_none() {
+                grants.push(Grant {
+                    path: format!("{path}.to[{j}]"),
+                    allows: "is an empty peer, which does not restrict the destination".into(),
+                    reach: NetSet::everything(),
+                    ports: ports.clone(),
+                    fix: Fix::NameDestinations,
+                });
+            }
+        }
+        for grant in &grants {
+            assess(grant, &[], &settings.blocked, violations);
+        }
+    }
+}
+
+/// No `ports` means every port; otherwise the TCP entries (protocol defaults
+/// to TCP) decide.
+fn rule_ports(rule: &EgressRule<'_>, metadata_ports: &[u16]) -> Vec<u16> {
+    if rule.ports.is_empty() {
+        return reached(None, metadata_ports, Reading::May);
+    }
+    let selections: Vec<PortSel> = rule
+        .ports
+        .iter()
+        .filter(|p| carries_tcp(p.protocol.as_deref(), Reading::May))
+        .map(|p| PortSel::kubernetes(p.port.as_ref(), p.end_port))
+        .collect();
+    reached(Some(&selections), metadata_ports, Reading::May)
+}
