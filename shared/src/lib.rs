@@ -7,7 +7,9 @@
 
 pub mod cidr;
 pub mod containers;
+pub mod duration;
 pub mod guest;
+pub mod host;
 pub mod image;
 pub mod kinds;
 pub mod request;
