@@ -12,6 +12,7 @@ pub mod guest;
 pub mod host;
 pub mod image;
 pub mod kinds;
+pub mod quantity;
 pub mod request;
 pub mod response;
 pub mod settings;

@@ -1,0 +1,218 @@
+//! Lean serde views of the fields this policy reads, nothing more.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
+use shared::containers::NamedContainer;
+
+/// `null` decodes like an absent field: YAML `limits:` with nothing under it
+/// is common in hand-written manifests and means "none".
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Option::<T>::deserialize(deserializer).map(Option::unwrap_or_default)
+}
+
+/// A JSON object as its entries in document order; a repeated key keeps its
+/// last value, as the API server's decoder does. A list instead of a map
+/// keeps every module free of B-tree code, and these objects are small.
+pub struct Entries<K, V>(Vec<(K, V)>);
+
+impl<K, V> Default for Entries<K, V> {
+    fn default() -> Self {
+        Entries(Vec::new())
+    }
+}
+
+impl<K: AsRef<str>, V> Entries<K, V> {
+    pub fn get(&self, key: &str) -> Option<&V> {
+        self.0
+            .iter()
+            .find(|(k, _)| k.as_ref() == key)
+            .map(|(_, v)| v)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(k, _)| k.as_ref())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &V)> {
+        self.0.iter().map(|(k, v)| (k.as_ref(), v))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<K, V> FromIterator<(K, V)> for Entries<K, V> {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        Entries(iter.into_iter().collect())
+    }
+}
+
+struct EntriesVisitor<K, V>(PhantomData<(K, V)>);
+
+impl<'de, K, V> Visitor<'de> for EntriesVisitor<K, V>
+where
+    K: Deserialize<'de> + AsRef<str>,
+    V: Deserialize<'de>,
+{
+    type Value = Entries<K, V>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut entries: Vec<(K, V)> = Vec::new();
+        while let Some((key, value)) = map.next_entry::<K, V>()? {
+            match entries.iter_mut().find(|(k, _)| k.as_ref() == key.as_ref()) {
+                Some(entry) => entry.1 = value,
+                None => entries.push((key, value)),
+            }
+        }
+        Ok(Entries(entries))
+    }
+}
+
+impl<'de, K, V> Deserialize<'de> for Entries<K, V>
+where
+    K: Deserialize<'de> + AsRef<str>,
+    V: Deserialize<'de>,
+{
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(EntriesVisitor(PhantomData))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodSpec<'a> {
+    #[serde(default, borrow, deserialize_with = "nullable")]
+    pub containers: Vec<Container<'a>>,
+    #[serde(default, borrow, deserialize_with = "nullable")]
+    pub init_containers: Vec<Container<'a>>,
+    #[serde(default, borrow, deserialize_with = "nullable")]
+    pub ephemeral_containers: Vec<Container<'a>>,
+    #[serde(default, borrow)]
+    pub runtime_class_name: Option<Cow<'a, str>>,
+}
+shared::pod_spec_view!(PodSpec<'a>, Container<'a>);
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Container<'a> {
+    #[serde(default, borrow)]
+    pub name: Cow<'a, str>,
+    /// `Always` on an init container makes it a sidecar that runs for the
+    /// pod's whole life, so its GPUs add to the app containers'.
+    #[serde(default, borrow)]
+    pub restart_policy: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "nullable")]
+    pub resources: Resources<'a>,
+    #[serde(default, borrow, deserialize_with = "nullable")]
+    pub env: Vec<EnvVar<'a>>,
+    #[serde(default, borrow, deserialize_with = "nullable")]
+    pub env_from: Vec<EnvFromSource<'a>>,
+}
+
+impl NamedContainer for Container<'_> {
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// Quantities stay raw JSON: a count may arrive as a string (`"1"`, what the
+/// API server sends) or a number (`1`, hand-written JSON), and the exact text
+/// is needed to refuse `1.0` or `1e0`.
+pub type ResourceList<'a> = Entries<Cow<'a, str>, &'a RawValue>;
+
+#[derive(Deserialize, Default)]
+pub struct Resources<'a> {
+    #[serde(default, borrow, deserialize_with = "nullable")]
+    pub limits: ResourceList<'a>,
+    #[serde(default, borrow, deserialize_with = "nullable")]
+    pub requests: ResourceList<'a>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnvVar<'a> {
+    #[serde(default, borrow)]
+    pub name: Cow<'a, str>,
+    #[serde(default, borrow)]
+    pub value: Option<Cow<'a, str>>,
+    #[serde(default)]
+    pub value_from: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+pub struct EnvFromSource<'a> {
+    #[serde(default, borrow)]
+    pub prefix: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ObjectMeta<'a> {
+    #[serde(default, borrow)]
+    pub name: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub namespace: Option<Cow<'a, str>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nulls_read_as_empty() {
+        let spec: PodSpec = serde_json::from_str(
+            r#"{"containers":[{"name":"a","resources":{"limits":null},"env":null}],"initContainers":null}"#,
+        )
+        .unwrap();
+        assert!(spec.init_containers.is_empty());
+        let c = spec.containers.first().unwrap();
+        assert!(c.resources.limits.is_empty() && c.env.is_empty());
+    }
+
+    #[test]
+    fn quantities_keep_their_text() {
+        let r: Resources =
+            serde_json::from_str(r#"{"limits":{"nvidia.com/gpu":1.0,"memory":"8Gi"}}"#).unwrap();
+        assert_eq!(r.limits.get("nvidia.com/gpu").map(|v| v.get()), Some("1.0"));
+        assert_eq!(r.limits.get("memory").map(|v| v.get()), Some("\"8Gi\""));
+    }
+
+    #[test]
+    fn repeated_keys_keep_the_last_value_in_first_place() {
+        let r: Resources =
+            serde_json::from_str(r#"{"limits":{"a/x":"1","memory":"1Gi","a/x":"2"}}"#).unwrap();
+        let entries: Vec<_> = r.limits.iter().map(|(k, v)| (k, v.get())).collect();
+        assert_eq!(entries, [("a/x", "\"2\""), ("memory", "\"1Gi\"")]);
+    }
+
+    #[test]
+    fn a_list_is_not_a_resource_list() {
+        let err = serde_json::from_str::<Resources>(r#"{"limits":["nvidia.com/gpu"]}"#)
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("expected a map"), "{err}");
+    }
+
+    #[test]
+    fn escaped_resource_names_are_unescaped() {
+        let r: Resources = serde_json::from_str(r#"{"limits":{"nvidia.com\/gpu":"2"}}"#).unwrap();
+        assert!(r.limits.contains_key("nvidia.com/gpu"));
+    }
+}
