@@ -16,6 +16,7 @@ pub mod quantity;
 pub mod request;
 pub mod response;
 pub mod settings;
+pub mod views;
 pub mod violations;
 
 pub use kubewarden_policy_sdk;

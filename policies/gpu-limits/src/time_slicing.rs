@@ -23,7 +23,8 @@ use serde::de::IgnoredAny;
 use shared::Violations;
 
 use crate::settings::Settings;
-use crate::view::{Entries, ObjectMeta, nullable};
+use crate::view::{Entries, ObjectMeta};
+use shared::views::nullable;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -3,14 +3,15 @@
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use shared::kinds::{workload_kind, workload_kind_names};
-use shared::request::{AdmissionRequest, Operation};
+use shared::request::AdmissionRequest;
 use shared::{Rejection, Violations};
 
 use crate::settings::Settings;
 use crate::time_slicing::ConfigMap;
 use crate::vdi_template::{self, VdiTemplate};
-use crate::view::{ObjectMeta, PodSpec, nullable};
+use crate::view::{ObjectMeta, PodSpec};
 use crate::{pod, time_slicing};
+use shared::views::nullable;
 
 const SUMMARY: &str = "GPU sharing rules violated";
 
@@ -21,16 +22,10 @@ struct Identity<'a> {
 }
 
 pub fn validate(request: &AdmissionRequest<'_>, settings: &Settings) -> Result<(), Rejection> {
-    match request.operation {
-        Operation::Create | Operation::Update => {}
-        // Removing an object grants no GPU; removing a sharing config makes
-        // the device plugin fall back to no sharing.
-        Operation::Delete => return Ok(()),
-        Operation::Connect => {
-            return Err(Rejection::new(
-                "gpu-limits does not handle CONNECT requests; remove pods/exec and similar rules from its policy",
-            ));
-        }
+    // Removing an object grants no GPU; removing a sharing config makes the
+    // device plugin fall back to no sharing.
+    if !request.writes_object("gpu-limits")? {
+        return Ok(());
     }
     let mut violations = Violations::new();
     let gvk = &request.kind;

@@ -7,7 +7,8 @@ use shared::Violations;
 
 use crate::resources::{check_memory_limit, gpu_counts};
 use crate::settings::Settings;
-use crate::view::{Resources, nullable};
+use crate::view::Resources;
+use shared::views::nullable;
 
 /// API group, version and kind of the VDI template custom resource.
 pub const GROUP: &str = "vdi.kasm.io";

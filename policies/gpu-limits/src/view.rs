@@ -8,16 +8,7 @@ use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 use shared::containers::NamedContainer;
-
-/// `null` decodes like an absent field: YAML `limits:` with nothing under it
-/// is common in hand-written manifests and means "none".
-pub fn nullable<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de> + Default,
-{
-    Option::<T>::deserialize(deserializer).map(Option::unwrap_or_default)
-}
+use shared::views::nullable;
 
 /// A JSON object as its entries in document order; a repeated key keeps its
 /// last value, as the API server's decoder does. A list instead of a map

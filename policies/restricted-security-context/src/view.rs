@@ -14,16 +14,7 @@ use serde::Deserialize;
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use shared::containers::{ContainerKind, NamedContainer, PodSpecView};
-
-/// `null` decodes as the type's default, like Go's `encoding/json` does for
-/// slices and strings.
-fn nullable<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de> + Default,
-{
-    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
-}
+use shared::views::nullable;
 
 /// Objects decode from JSON objects only. serde's derive also accepts a
 /// positional array for a struct (`securityContext: [false]`), which no

@@ -7,7 +7,7 @@ use serde::de::IgnoredAny;
 use shared::containers::{NamedContainer, walk};
 use shared::image::ImageRef;
 use shared::kinds::{workload_kind, workload_kind_names};
-use shared::request::{AdmissionRequest, Operation};
+use shared::request::AdmissionRequest;
 use shared::{Rejection, Violations};
 
 use crate::patterns::Mode;
@@ -74,15 +74,9 @@ struct VdiTemplateSpec<'a> {
 
 /// The policy entry point: every image in the object must be trusted.
 pub fn validate(request: &AdmissionRequest<'_>, settings: &Settings) -> Result<(), Rejection> {
-    match request.operation {
-        Operation::Create | Operation::Update => {}
-        // Removing an object pulls no image.
-        Operation::Delete => return Ok(()),
-        Operation::Connect => {
-            return Err(Rejection::new(
-                "trusted-registries does not handle CONNECT requests; remove pods/exec and similar rules from its policy",
-            ));
-        }
+    // Removing an object pulls no image.
+    if !request.writes_object("trusted-registries")? {
+        return Ok(());
     }
     let rules = settings
         .compile()
