@@ -44,3 +44,14 @@ lint: setup
     args=()
     for p in $(ls policies); do args+=(-p "$p"); done
     cargo clippy --locked --target {{wasm_target}} "${args[@]}" -- -D warnings
+
+# The bench runs in the dev profile at opt-level 2: it reuses the wasmtime that
+# `just test` built (a release build would compile wasmtime again).
+# Build, then measure size, compile and per-request latency of every policy against a no-op floor (see BENCHMARKS.md).
+bench: build
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cargo build --release --locked --target {{wasm_target}} -p noop-policy
+    target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+    cargo run --quiet --locked --config 'profile.dev.opt-level=2' -p e2e --bin vdi-bench -- \
+        --noop "$target_dir/{{wasm_target}}/release/noop_policy.wasm" --out "$target_dir/bench"

@@ -142,6 +142,12 @@ impl PolicyModule {
             .map_err(|e| format!("{}: waPC init: {e}", self.name))
     }
 
+    /// A fresh instance with no Kubernetes objects to look up: what
+    /// policy-server builds per request, for `vdi-bench` to time.
+    pub fn fresh_instance(&self) -> Result<WapcHost, String> {
+        self.instance(Arc::default(), Arc::default())
+    }
+
     fn call(
         &self,
         operation: &str,

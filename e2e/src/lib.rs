@@ -7,6 +7,7 @@
 pub mod host;
 pub mod metadata;
 pub mod replay;
+pub mod size;
 pub mod suite;
 pub mod wrap;
 
