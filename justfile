@@ -26,6 +26,24 @@ build: setup
         cp "$target_dir/{{wasm_target}}/release/${p//-/_}.wasm" "dist/$p.wasm"
         printf '%-30s %8d bytes\n' "dist/$p.wasm" "$(stat -c %s "dist/$p.wasm")"
     done
+    # Embed metadata.yml + README as the io.kubewarden.metadata section (like `kwctl annotate`).
+    cargo run --quiet --locked -p xtask -- annotate
+
+# Regenerate deploy/ manifests and artifacthub/ packages (a test fails when they drift).
+package:
+    cargo run --quiet --locked -p xtask -- package
+
+# Build, then push every module to REGISTRY/<policy>:v<version>, e.g. `just push ghcr.io/vdi-guard/vdi-guard`.
+push REGISTRY: build
+    cargo run --quiet --locked -p xtask --features oci -- push {{REGISTRY}}
+
+# Pull a module pushed by `just push` or `kwctl push` (default output: <name>.wasm).
+pull REF *OUT:
+    cargo run --quiet --locked -p xtask --features oci -- pull {{REF}} {{OUT}}
+
+# Build, then push and pull through a local registry (needs `apt-get install -y docker-registry`).
+test-oci: build
+    cargo test --locked -p xtask --features oci
 
 # Build, then evaluate manifests (default: examples/) against every policy and print the verdicts.
 check *ARGS: build
