@@ -73,3 +73,23 @@ bench: build
     target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
     cargo run --quiet --locked --config 'profile.dev.opt-level=2' -p e2e --bin vdi-bench -- \
         --noop "$target_dir/{{wasm_target}}/release/noop_policy.wasm" --out "$target_dir/bench"
+
+# Run every fuzz target (fuzz/, cargo-fuzz on nightly) for SECONDS each; crashes land in fuzz/artifacts/.
+fuzz SECONDS="60":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+    cd fuzz
+    export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+    cargo +nightly fuzz build -O
+    mkdir -p logs
+    failed=()
+    for target in $(cargo +nightly fuzz list); do
+        log="logs/$target.log"
+        if cargo +nightly fuzz run -O "$target" -- -max_total_time={{SECONDS}} -max_len=65536 -timeout=10 -rss_limit_mb=4096 >"$log" 2>&1; then
+            echo "$target: ok, $(grep -Eo 'Done [0-9]+ runs in [0-9]+ second' "$log" | tail -1)"
+        else
+            echo "$target: FAILED, see fuzz/$log"; failed+=("$target")
+        fi
+    done
+    test "${#failed[@]}" -eq 0

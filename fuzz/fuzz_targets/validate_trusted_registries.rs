@@ -1,0 +1,76 @@
+//! trusted-registries `validate` on arbitrary payloads and on mutated seed requests:
+//! always a well-formed verdict, never a panic (a trap in the module).
+#![no_main]
+
+use std::sync::OnceLock;
+
+use libfuzzer_sys::fuzz_target;
+use serde_json::Value;
+use trusted_registries::settings::Settings;
+use vdi_guard_fuzz::{Mode, check_answer, manifest, mode, mutate, payload, request, settings};
+
+const SETTINGS: &str = include_str!("../../examples/settings/trusted-registries.yaml");
+
+fn seeds() -> Vec<Value> {
+    vec![
+        request(
+            &manifest(include_str!(
+                "../../e2e/suites/trusted-registries/fixtures/pod-trusted.yaml"
+            )),
+            "CREATE",
+            "oidc:alice",
+            None,
+        ),
+        request(
+            &manifest(include_str!(
+                "../../e2e/suites/trusted-registries/fixtures/pod-image-volume-untrusted.yaml"
+            )),
+            "CREATE",
+            "oidc:alice",
+            None,
+        ),
+        request(
+            &manifest(include_str!(
+                "../../e2e/suites/trusted-registries/fixtures/cronjob-untrusted.yaml"
+            )),
+            "CREATE",
+            "oidc:alice",
+            None,
+        ),
+        request(
+            &manifest(include_str!(
+                "../../e2e/suites/trusted-registries/fixtures/vditemplate-trusted.yaml"
+            )),
+            "UPDATE",
+            "oidc:alice",
+            None,
+        ),
+        request(
+            &manifest(include_str!(
+                "../../e2e/suites/trusted-registries/fixtures/pod-ephemeral-untrusted.yaml"
+            )),
+            "UPDATE",
+            "oidc:alice",
+            None,
+        ),
+    ]
+}
+
+fuzz_target!(|data: &[u8]| {
+    let raw = match mode(data, 64) {
+        Mode::Raw(bytes) => bytes.to_vec(),
+        Mode::Mutate { seed, data } => {
+            // Parsed once per process: YAML parsing would dominate each run.
+            static SEEDS: OnceLock<(Vec<Value>, Value)> = OnceLock::new();
+            let (seeds, settings) = SEEDS.get_or_init(|| (seeds(), settings(SETTINGS)));
+            let Some(seed) = seeds.get(seed % seeds.len().max(1)) else {
+                return;
+            };
+            payload(&mutate(data, seed), settings)
+        }
+    };
+    check_answer(shared::guest::validate::<Settings, _>(
+        &raw,
+        trusted_registries::validate::validate,
+    ));
+});

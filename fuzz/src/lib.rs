@@ -1,0 +1,287 @@
+//! Shared pieces of the fuzz targets: seed admission requests built from the
+//! e2e fixtures, a structure-aware JSON mutator driven by the fuzzer's bytes,
+//! and the one property every policy must keep — whatever the payload, the
+//! `validate` entry point answers with a well-formed ValidationResponse.
+
+use arbitrary::Unstructured;
+use serde_json::{Map, Value, json};
+
+/// A seed manifest, as the e2e suites keep it.
+pub fn manifest(yaml: &str) -> Value {
+    serde_yaml::from_str(yaml).unwrap_or(Value::Null)
+}
+
+/// Settings in the YAML form of `examples/settings/`.
+pub fn settings(yaml: &str) -> Value {
+    serde_yaml::from_str(yaml).unwrap_or_else(|_| json!({}))
+}
+
+/// Wraps a manifest into an AdmissionRequest the way the e2e harness does.
+pub fn request(manifest: &Value, operation: &str, user: &str, old: Option<&Value>) -> Value {
+    let api_version = manifest["apiVersion"].as_str().unwrap_or("v1");
+    let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
+    let kind = manifest["kind"].as_str().unwrap_or("Pod");
+    let mut request = json!({
+        "uid": "fuzz",
+        "kind": {"group": group, "version": version, "kind": kind},
+        "resource": {"group": group, "version": version, "resource": format!("{}s", kind.to_ascii_lowercase())},
+        "name": manifest["metadata"]["name"],
+        "namespace": manifest["metadata"]["namespace"],
+        "operation": operation,
+        "userInfo": {"username": user, "groups": ["system:authenticated"]},
+    });
+    if operation == "DELETE" {
+        request["oldObject"] = manifest.clone();
+    } else {
+        request["object"] = manifest.clone();
+        if let Some(old) = old {
+            request["oldObject"] = old.clone();
+        }
+    }
+    request
+}
+
+/// Strings that tend to matter to these policies.
+const INTERESTING: &[&str] = &[
+    "",
+    " ",
+    "0",
+    "-1",
+    "1",
+    "2",
+    "1.5",
+    "1e3",
+    "0.5",
+    "100m",
+    "1Gi",
+    "8h",
+    "99999999999999999999h",
+    "ALL",
+    "all",
+    "NET_RAW",
+    "CAP_SYS_ADMIN",
+    "privileged",
+    "Unconfined",
+    "RuntimeDefault",
+    "Localhost",
+    "docker.io/library/nginx:latest",
+    "DOCKER.IO/library/nginx",
+    "registry.vdi.example.com:443/desktops/ubuntu:1",
+    "registry.vdi.example.com.evil.net/x:1",
+    "evil.example.net/x@sha256:0000000000000000000000000000000000000000000000000000000000000000",
+    "0.0.0.0/0",
+    "::/0",
+    "169.254.169.254/32",
+    "::ffff:169.254.169.254/128",
+    "fd00:ec2::254/128",
+    "world",
+    "TCP",
+    "UDP",
+    "SCTP",
+    "nvidia.com/gpu",
+    "nvidia.com/mig-1g.5gb",
+    "NVIDIA_VISIBLE_DEVICES",
+    "alice",
+    "bob",
+    "oidc:alice",
+    "oidc:bob",
+    "vdi.kasm.io/user",
+    "vdi.kasm.io/session-cleanup",
+    "system:serviceaccount:vdi-system:vdi-operator",
+    "CREATE",
+    "UPDATE",
+    "DELETE",
+    "CONNECT",
+    "ephemeralcontainers",
+    "status",
+    "exec",
+    "\u{0}",
+    "é",
+];
+
+fn interesting_value(u: &mut Unstructured<'_>, donor: &Value) -> arbitrary::Result<Value> {
+    Ok(match u.int_in_range(0u8..=12)? {
+        0 => Value::Null,
+        1 => Value::Bool(u.arbitrary()?),
+        2 => json!(u.arbitrary::<i64>()?),
+        3 => json!(u.arbitrary::<f64>()?),
+        4 => json!(u.int_in_range(-2i64..=70000)?),
+        5 => json!(u.arbitrary::<String>()?),
+        6 => json!(u.choose(INTERESTING)?),
+        7 => json!([]),
+        8 => json!({}),
+        9 => json!([u.choose(INTERESTING)?]),
+        10 => donor.clone(),
+        11 => json!([donor.clone(), donor.clone()]),
+        _ => json!(u.choose(INTERESTING)?.to_string() + &u.arbitrary::<String>()?),
+    })
+}
+
+/// Walks to a random node and changes it: replaces it, deletes or adds a key,
+/// duplicates or drops an array element, or retypes a leaf.
+fn mutate_once(u: &mut Unstructured<'_>, root: &mut Value) -> arbitrary::Result<()> {
+    let donor = pick(u, root)?.clone();
+    let path = path(u, root)?;
+    let Some(node) = follow(root, &path) else {
+        return Ok(());
+    };
+    match (u.int_in_range(0u8..=5)?, node) {
+        (0, Value::Object(map)) if !map.is_empty() => {
+            let i = u.choose_index(map.len())?;
+            if let Some(key) = map.keys().nth(i).cloned() {
+                map.remove(&key);
+            }
+        }
+        (1, Value::Object(map)) => {
+            let key = if u.arbitrary()? {
+                u.choose(INTERESTING)?.to_string()
+            } else {
+                u.arbitrary::<String>()?
+            };
+            map.insert(key, interesting_value(u, &donor)?);
+        }
+        (2, Value::Array(items)) if !items.is_empty() => {
+            let i = u.choose_index(items.len())?;
+            if let Some(item) = items.get(i).cloned() {
+                let copies = u.int_in_range(1usize..=64)?;
+                items.extend(std::iter::repeat_n(item, copies));
+            }
+        }
+        (3, Value::Array(items)) if !items.is_empty() => {
+            let i = u.choose_index(items.len())?;
+            items.remove(i);
+        }
+        (4, Value::String(s)) => {
+            let extra: String = u.arbitrary()?;
+            match u.int_in_range(0u8..=3)? {
+                0 => *s = s.to_uppercase(),
+                1 => s.push_str(&extra),
+                2 => s.insert_str(0, &extra),
+                _ => *s = s.chars().rev().collect(),
+            }
+        }
+        (_, node) => *node = interesting_value(u, &donor)?,
+    }
+    Ok(())
+}
+
+/// A random path from `node` down, stopping at random or at a leaf.
+fn path(u: &mut Unstructured<'_>, mut node: &Value) -> arbitrary::Result<Vec<usize>> {
+    let mut path = Vec::new();
+    while u.ratio(7u8, 8u8)? {
+        let next = match node {
+            Value::Object(map) if !map.is_empty() => {
+                let i = u.choose_index(map.len())?;
+                map.values().nth(i).map(|child| (i, child))
+            }
+            Value::Array(items) if !items.is_empty() => {
+                let i = u.choose_index(items.len())?;
+                items.get(i).map(|child| (i, child))
+            }
+            _ => None,
+        };
+        match next {
+            Some((i, child)) => {
+                path.push(i);
+                node = child;
+            }
+            None => break,
+        }
+    }
+    Ok(path)
+}
+
+fn follow<'v>(mut node: &'v mut Value, path: &[usize]) -> Option<&'v mut Value> {
+    for &i in path {
+        node = match node {
+            Value::Object(map) => map.values_mut().nth(i)?,
+            Value::Array(items) => items.get_mut(i)?,
+            _ => return None,
+        };
+    }
+    Some(node)
+}
+
+/// A random node of `root`, used as material for other mutations.
+fn pick<'v>(u: &mut Unstructured<'_>, root: &'v Value) -> arbitrary::Result<&'v Value> {
+    let mut node = root;
+    for _ in 0..u.int_in_range(0u8..=8)? {
+        node = match node {
+            Value::Object(map) if !map.is_empty() => {
+                let i = u.choose_index(map.len())?;
+                map.values().nth(i).unwrap_or(node)
+            }
+            Value::Array(items) if !items.is_empty() => {
+                items.get(u.choose_index(items.len())?).unwrap_or(node)
+            }
+            _ => break,
+        };
+    }
+    Ok(node)
+}
+
+/// Applies up to 8 mutations chosen by `data` to `seed`.
+pub fn mutate(data: &[u8], seed: &Value) -> Value {
+    let mut value = seed.clone();
+    let mut u = Unstructured::new(data);
+    let rounds = u.int_in_range(1u8..=8).unwrap_or(1);
+    for _ in 0..rounds {
+        if mutate_once(&mut u, &mut value).is_err() {
+            break;
+        }
+    }
+    value
+}
+
+/// The `validate` payload policy-server sends.
+pub fn payload(request: &Value, settings: &Value) -> Vec<u8> {
+    let mut map = Map::new();
+    map.insert("request".into(), request.clone());
+    map.insert("settings".into(), settings.clone());
+    Value::Object(map).to_string().into_bytes()
+}
+
+/// Splits the input: the first byte selects the mode (raw bytes as the whole
+/// payload, or mutations of a seed request), the rest drives it.
+pub enum Mode<'a> {
+    Raw(&'a [u8]),
+    Mutate { seed: usize, data: &'a [u8] },
+}
+
+pub fn mode(data: &[u8], seeds: usize) -> Mode<'_> {
+    match data.split_first() {
+        Some((b, rest)) if b % 4 == 0 => Mode::Raw(rest),
+        Some((b, rest)) => Mode::Mutate {
+            seed: usize::from(*b / 4) % seeds.max(1),
+            data: rest,
+        },
+        None => Mode::Raw(data),
+    }
+}
+
+/// The invariant: an answer, not an error, and a well-formed one. A rejection
+/// carries a message telling the user what to change.
+pub fn check_answer(answer: Result<Vec<u8>, Box<dyn std::error::Error + Sync + Send>>) {
+    let raw = match answer {
+        Ok(raw) => raw,
+        Err(e) => panic!("validate returned an error instead of a verdict: {e}"),
+    };
+    let response: Value = match serde_json::from_slice(&raw) {
+        Ok(v) => v,
+        Err(e) => panic!("malformed ValidationResponse: {e}"),
+    };
+    match response.get("accepted").and_then(Value::as_bool) {
+        Some(true) => {}
+        Some(false) => {
+            let message = response
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            assert!(
+                !message.trim().is_empty(),
+                "rejection without a message: {response}"
+            );
+        }
+        None => panic!("no `accepted` in {response}"),
+    }
+}
