@@ -2,12 +2,10 @@
 //! always a well-formed verdict, never a panic (a trap in the module).
 #![no_main]
 
-use std::sync::OnceLock;
-
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 use trusted_registries::settings::Settings;
-use vdi_guard_fuzz::{Mode, check_answer, manifest, mode, mutate, payload, request, settings};
+use vdi_guard_fuzz::{check_answer, fuzz_payload, manifest, request};
 
 const SETTINGS: &str = include_str!("../../examples/settings/trusted-registries.yaml");
 
@@ -57,17 +55,8 @@ fn seeds() -> Vec<Value> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let raw = match mode(data, 64) {
-        Mode::Raw(bytes) => bytes.to_vec(),
-        Mode::Mutate { seed, data } => {
-            // Parsed once per process: YAML parsing would dominate each run.
-            static SEEDS: OnceLock<(Vec<Value>, Value)> = OnceLock::new();
-            let (seeds, settings) = SEEDS.get_or_init(|| (seeds(), settings(SETTINGS)));
-            let Some(seed) = seeds.get(seed % seeds.len().max(1)) else {
-                return;
-            };
-            payload(&mutate(data, seed), settings)
-        }
+    let Some(raw) = fuzz_payload(data, seeds, SETTINGS) else {
+        return;
     };
     check_answer(shared::guest::validate::<Settings, _>(
         &raw,

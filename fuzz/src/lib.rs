@@ -3,6 +3,8 @@
 //! and the one property every policy must keep — whatever the payload, the
 //! `validate` entry point answers with a well-formed ValidationResponse.
 
+use std::sync::OnceLock;
+
 use arbitrary::Unstructured;
 use serde_json::{Map, Value, json};
 
@@ -256,6 +258,26 @@ pub fn mode(data: &[u8], seeds: usize) -> Mode<'_> {
             data: rest,
         },
         None => Mode::Raw(data),
+    }
+}
+
+/// The `validate` payload for one fuzz input: the input itself, or mutations
+/// of one of the seed requests with the policy's example settings. Seeds and
+/// settings are parsed once per process (each target is its own binary, so
+/// the cache holds one policy's seeds): YAML parsing would dominate each run.
+pub fn fuzz_payload(
+    data: &[u8],
+    seeds: fn() -> Vec<Value>,
+    settings_yaml: &str,
+) -> Option<Vec<u8>> {
+    static SEEDS: OnceLock<(Vec<Value>, Value)> = OnceLock::new();
+    match mode(data, 64) {
+        Mode::Raw(bytes) => Some(bytes.to_vec()),
+        Mode::Mutate { seed, data } => {
+            let (requests, example) = SEEDS.get_or_init(|| (seeds(), settings(settings_yaml)));
+            let request = requests.get(seed % requests.len().max(1))?;
+            Some(payload(&mutate(data, request), example))
+        }
     }
 }
 
