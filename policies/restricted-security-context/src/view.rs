@@ -13,7 +13,7 @@ use std::marker::PhantomData;
 use serde::Deserialize;
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
-use shared::containers::{ContainerKind, NamedContainer, PodSpecView};
+use shared::containers::{NamedContainer, PodSpecView};
 use shared::views::nullable;
 
 /// Objects decode from JSON objects only. serde's derive also accepts a
@@ -102,18 +102,7 @@ pub struct PodSpec<'a> {
     pub automount_service_account_token: Option<bool>,
 }
 
-/// By hand rather than with `shared::pod_spec_view!`: the macro cannot name
-/// the view's lifetime in the associated type.
-impl<'a> PodSpecView for PodSpec<'a> {
-    type Container = Container<'a>;
-    fn container_lists(&self) -> [(ContainerKind, &[Container<'a>]); 3] {
-        [
-            (ContainerKind::Init, &self.init_containers),
-            (ContainerKind::Regular, &self.containers),
-            (ContainerKind::Ephemeral, &self.ephemeral_containers),
-        ]
-    }
-}
+shared::pod_spec_view!(PodSpec<'a>, Container<'a>);
 
 impl<'a> PodSpec<'a> {
     /// Every container, in PSA's visiting order: init, regular, ephemeral.
