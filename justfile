@@ -33,24 +33,40 @@ build: setup
 package:
     cargo run --quiet --locked -p xtask -- package
 
-# Build, then push every module to REGISTRY/<policy>:v<version>, e.g. `just push ghcr.io/vdi-guard/vdi-guard`.
-push REGISTRY: build
-    cargo run --quiet --locked -p xtask --features oci -- push {{REGISTRY}}
+# Build, then push every module to REGISTRY/<policy>:v<version>; with KEY (cosign private key, password in COSIGN_PASSWORD) sign each too.
+push REGISTRY KEY="": build
+    cargo run --quiet --locked -p xtask --features oci -- push {{REGISTRY}} {{ if KEY != "" { "--key " + KEY } else { "" } }}
 
-# Pull a module pushed by `just push` or `kwctl push` (default output: <name>.wasm).
-pull REF *OUT:
-    cargo run --quiet --locked -p xtask --features oci -- pull {{REF}} {{OUT}}
+# Pull a module pushed by `just push` or `kwctl push` (default output: <name>.wasm); `--key cosign.pub` verifies it first.
+pull REF *ARGS:
+    cargo run --quiet --locked -p xtask --features oci -- pull {{REF}} {{ARGS}}
 
-# Build, then push and pull through a local registry (needs `apt-get install -y docker-registry`).
-test-oci: build
+# Check that REF carries a valid cosign signature by the public key PUB.
+verify REF PUB="cosign.pub":
+    cargo run --quiet --locked -p xtask --features oci -- verify {{REF}} --key {{PUB}}
+
+# Write a cosign-compatible key pair DIR/cosign.key + DIR/cosign.pub (password from COSIGN_PASSWORD).
+keygen DIR=".":
+    cargo run --quiet --locked -p xtask --features oci -- keygen {{DIR}}
+
+# Push, sign, verify and pull every dist/ module through a local registry (needs
+# `apt-get install -y docker-registry`), then run the e2e suites on the pulled bytes.
+test-oci: build _registry-round-trip
+
+_registry-round-trip:
+    #!/usr/bin/env bash
+    set -euo pipefail
     cargo test --locked -p xtask --features oci
+    target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+    VDI_DIST="$target_dir/tmp/oci-pulled" cargo test --locked -p e2e --test suites
 
 # Build, then evaluate manifests (default: examples/) against every policy and print the verdicts.
 check *ARGS: build
     cargo run --quiet --locked -p e2e --bin vdi-check -- {{ARGS}}
 
-# Build, then run unit, property and e2e tests (the e2e suites run the built .wasm).
-test: build
+# Build, then run unit, property and e2e tests (the e2e suites run the built .wasm),
+# then the registry round trip and the suites again on the modules pulled back.
+test: build && _registry-round-trip
     cargo test --locked --workspace
 
 # Formatting and clippy (native and wasm), warnings are errors.

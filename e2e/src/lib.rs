@@ -21,9 +21,13 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-/// Where `just build` puts a policy's module.
+/// Where `just build` puts a policy's module, or `$VDI_DIST/<policy>.wasm`
+/// when set: `just test` points it at the modules pulled back from a
+/// registry, so the suites run on the bytes users would pull.
 pub fn dist_module(policy: &str) -> PathBuf {
-    workspace_root().join("dist").join(format!("{policy}.wasm"))
+    std::env::var_os("VDI_DIST")
+        .map_or_else(|| workspace_root().join("dist"), PathBuf::from)
+        .join(format!("{policy}.wasm"))
 }
 
 /// Every policy crate under `policies/`, sorted.

@@ -6,6 +6,8 @@
 
 pub mod annotate;
 pub mod artifacthub;
+#[cfg(feature = "oci")]
+pub mod cosign;
 pub mod deploy;
 pub mod metadata;
 #[cfg(feature = "oci")]

@@ -5,10 +5,20 @@ use std::process::ExitCode;
 
 use xtask::{annotate, policy::Policy, workspace_root};
 
-const USAGE: &str = "usage: xtask annotate   embed metadata.yml + README into dist/<policy>.wasm\n       \
-                     xtask package    regenerate deploy/ manifests and artifacthub/ packages\n       \
-                     xtask push REGISTRY     push dist/<policy>.wasm to REGISTRY/<policy>:v<version> (--features oci)\n       \
-                     xtask pull REF [FILE]   pull a module (default FILE: <name>.wasm)          (--features oci)";
+const USAGE: &str = "\
+usage: xtask annotate                 embed metadata.yml + README into dist/<policy>.wasm
+       xtask package                  regenerate deploy/ manifests and artifacthub/ packages
+with --features oci:
+       xtask push REGISTRY [--key cosign.key]
+                                      push dist/<policy>.wasm to REGISTRY/<policy>:v<version>,
+                                      and sign each with the cosign key when given
+       xtask pull REF [FILE] [--key cosign.pub]
+                                      pull a module (default FILE: <name>.wasm), verifying its
+                                      signature first when a public key is given
+       xtask verify REF [--key cosign.pub]
+                                      check REF carries a valid cosign signature by the key
+       xtask keygen [DIR]             write a cosign key pair DIR/cosign.key + DIR/cosign.pub
+                                      (password: COSIGN_PASSWORD)";
 
 fn annotate_dist(root: &Path) -> Result<(), String> {
     for policy in Policy::load_all(root)? {
@@ -38,75 +48,182 @@ fn package(root: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Registry tasks: `push`, `pull`, `verify`, `keygen`.
 #[cfg(feature = "oci")]
-fn push(root: &Path, registry: &str) -> Result<(), String> {
-    use xtask::metadata;
-    for policy in Policy::load_all(root)? {
-        let path = root.join("dist").join(format!("{}.wasm", policy.name));
-        let module = std::fs::read(&path)
-            .map_err(|e| format!("{}: {e}; run `just build`", path.display()))?;
-        let reference = xtask::oci::parse_reference(&format!(
-            "{}/{}:v{}",
-            registry.trim_end_matches('/'),
-            policy.name,
-            policy.version
-        ))?;
-        let annotations = [
-            ("org.opencontainers.image.title", policy.name.clone()),
-            ("org.opencontainers.image.version", policy.version.clone()),
-            (
-                "org.opencontainers.image.source",
-                xtask::HOME_URL.to_owned(),
-            ),
-            (
-                "org.opencontainers.image.description",
-                policy.metadata.annotation(metadata::DESCRIPTION).to_owned(),
-            ),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
-        let url = xtask::oci::push(&module, &reference, annotations)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        println!("pushed {} -> {reference} ({url})", path.display());
+mod registry {
+    use std::path::Path;
+
+    use xtask::policy::Policy;
+    use xtask::{cosign, metadata, oci};
+
+    /// cosign's variable: the password of the sealed private key.
+    fn password() -> Result<String, String> {
+        std::env::var("COSIGN_PASSWORD").map_err(|_| {
+            "set COSIGN_PASSWORD to the private key's password (empty for none), as for cosign"
+                .to_owned()
+        })
     }
-    Ok(())
+
+    fn read(path: &str) -> Result<String, String> {
+        std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))
+    }
+
+    pub fn push(root: &Path, registry: &str, key: Option<&str>) -> Result<(), String> {
+        let signing_key = match key {
+            Some(path) => Some(
+                cosign::signing_key(&read(path)?, password()?.as_bytes())
+                    .map_err(|e| format!("{path}: {e}"))?,
+            ),
+            None => None,
+        };
+        for policy in Policy::load_all(root)? {
+            let path = root.join("dist").join(format!("{}.wasm", policy.name));
+            let module = std::fs::read(&path)
+                .map_err(|e| format!("{}: {e}; run `just build`", path.display()))?;
+            let reference = oci::parse_reference(&format!(
+                "{}/{}:v{}",
+                registry.trim_end_matches('/'),
+                policy.name,
+                policy.version
+            ))?;
+            let annotations = [
+                ("org.opencontainers.image.title", policy.name.clone()),
+                ("org.opencontainers.image.version", policy.version.clone()),
+                (
+                    "org.opencontainers.image.source",
+                    xtask::HOME_URL.to_owned(),
+                ),
+                (
+                    "org.opencontainers.image.description",
+                    policy.metadata.annotation(metadata::DESCRIPTION).to_owned(),
+                ),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+            let digest = oci::push(&module, &reference, annotations)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            println!("pushed {} -> {reference}@{digest}", path.display());
+            if let Some(signing_key) = &signing_key {
+                let signed = oci::sign(&reference, &digest, signing_key)?;
+                println!(
+                    "signed {reference}@{digest} -> {} (signatures there now: {})",
+                    signed.target, signed.signatures
+                );
+            }
+        }
+        Ok(())
+    }
+
+    pub fn pull(reference: &str, out: Option<&str>, key: Option<&str>) -> Result<(), String> {
+        let parsed = oci::parse_reference(reference)?;
+        let (module, _manifest, digest) = match key {
+            Some(path) => {
+                let key =
+                    cosign::verifying_key(&read(path)?).map_err(|e| format!("{path}: {e}"))?;
+                oci::pull_verified(&parsed, &key)?
+            }
+            None => oci::pull(&parsed)?,
+        };
+        let name = parsed.repository().rsplit('/').next().unwrap_or("module");
+        let out = out.map_or_else(|| format!("{name}.wasm"), str::to_owned);
+        std::fs::write(&out, &module).map_err(|e| format!("{out}: {e}"))?;
+        let verified = if key.is_some() {
+            ", signature verified"
+        } else {
+            ""
+        };
+        println!(
+            "pulled {parsed}@{digest} -> {out} ({} bytes{verified})",
+            module.len()
+        );
+        Ok(())
+    }
+
+    pub fn verify(reference: &str, key: &str) -> Result<(), String> {
+        let parsed = oci::parse_reference(reference)?;
+        let public = cosign::verifying_key(&read(key)?).map_err(|e| format!("{key}: {e}"))?;
+        let digest = oci::verify(&parsed, &public)?;
+        println!("verified {parsed}@{digest} with {key}");
+        Ok(())
+    }
+
+    pub fn keygen(dir: &str) -> Result<(), String> {
+        let private = Path::new(dir).join("cosign.key");
+        let public = Path::new(dir).join("cosign.pub");
+        for path in [&private, &public] {
+            if path.exists() {
+                return Err(format!("{} exists; not overwriting a key", path.display()));
+            }
+        }
+        let (private_pem, public_pem) = cosign::generate(password()?.as_bytes())?;
+        std::fs::write(&private, private_pem).map_err(|e| format!("{}: {e}", private.display()))?;
+        std::fs::write(&public, public_pem).map_err(|e| format!("{}: {e}", public.display()))?;
+        println!("wrote {} and {}", private.display(), public.display());
+        Ok(())
+    }
 }
 
-#[cfg(feature = "oci")]
-fn pull(reference: &str, out: Option<&str>) -> Result<(), String> {
-    let parsed = xtask::oci::parse_reference(reference)?;
-    let (module, _manifest) = xtask::oci::pull(&parsed)?;
-    let name = parsed.repository().rsplit('/').next().unwrap_or("module");
-    let out = out.map_or_else(|| format!("{name}.wasm"), str::to_owned);
-    std::fs::write(&out, &module).map_err(|e| format!("{out}: {e}"))?;
-    println!("pulled {parsed} -> {out} ({} bytes)", module.len());
-    Ok(())
-}
-
+/// Without the `oci` feature every registry task explains how to get it.
 #[cfg(not(feature = "oci"))]
-fn push(_: &Path, _: &str) -> Result<(), String> {
-    Err("built without the OCI client; run `cargo run -p xtask --features oci -- push ...` (or `just push`)".into())
+mod registry {
+    use std::path::Path;
+
+    const HINT: &str = "built without the OCI client; use the just recipe (`just push`, `just pull`, \
+                        `just verify`, `just keygen`) or `cargo run -p xtask --features oci -- ...`";
+
+    pub fn push(_: &Path, _: &str, _: Option<&str>) -> Result<(), String> {
+        Err(HINT.into())
+    }
+
+    pub fn pull(_: &str, _: Option<&str>, _: Option<&str>) -> Result<(), String> {
+        Err(HINT.into())
+    }
+
+    pub fn verify(_: &str, _: &str) -> Result<(), String> {
+        Err(HINT.into())
+    }
+
+    pub fn keygen(_: &str) -> Result<(), String> {
+        Err(HINT.into())
+    }
 }
 
-#[cfg(not(feature = "oci"))]
-fn pull(_: &str, _: Option<&str>) -> Result<(), String> {
-    Err("built without the OCI client; run `cargo run -p xtask --features oci -- pull ...` (or `just pull`)".into())
+/// Splits `--key VALUE` off the positional arguments.
+fn key_option<'a>(args: &[&'a str]) -> Result<(Vec<&'a str>, Option<&'a str>), String> {
+    let mut positional = Vec::new();
+    let mut key = None;
+    let mut rest = args.iter();
+    while let Some(&arg) = rest.next() {
+        if arg == "--key" {
+            key = Some(*rest.next().ok_or("--key needs a file")?);
+        } else {
+            positional.push(arg);
+        }
+    }
+    Ok((positional, key))
+}
+
+fn run(root: &Path, args: &[&str]) -> Result<(), String> {
+    let (positional, key) = key_option(args)?;
+    match (positional.as_slice(), key) {
+        (["annotate"], None) => annotate_dist(root),
+        (["package"], None) => package(root),
+        (["push", registry], key) => registry::push(root, registry, key),
+        (["pull", reference], key) => registry::pull(reference, None, key),
+        (["pull", reference, out], key) => registry::pull(reference, Some(out), key),
+        (["verify", reference], key) => registry::verify(reference, key.unwrap_or("cosign.pub")),
+        (["keygen"], None) => registry::keygen("."),
+        (["keygen", dir], None) => registry::keygen(dir),
+        _ => Err(USAGE.into()),
+    }
 }
 
 fn main() -> ExitCode {
     let root = workspace_root();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let result = match args.as_slice() {
-        ["annotate"] => annotate_dist(&root),
-        ["package"] => package(&root),
-        ["push", registry] => push(&root, registry),
-        ["pull", reference] => pull(reference, None),
-        ["pull", reference, out] => pull(reference, Some(out)),
-        _ => Err(USAGE.into()),
-    };
-    match result {
+    match run(&root, &args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("xtask: {e}");
