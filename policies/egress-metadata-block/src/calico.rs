@@ -11,13 +11,14 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 use serde::de::IgnoredAny;
-use shared::cidr::{NetSet, all_ipv4, all_ipv6};
+use shared::cidr::{NetSet, all_ipv4, all_ipv6, parse_net};
 use shared::violations::Violations;
 
-use crate::exposure::{Fix, Grant, Shield, assess, parse_at, show};
+use crate::exposure::{Fix, Judge, Label, Shield, parse_at, show};
 use crate::keys::Keys;
 use crate::ports::{IntOrString, PortSel, Reading, carries_tcp, reached};
 use crate::settings::Compiled;
+use crate::text::Text;
 
 #[derive(Deserialize)]
 pub struct CalicoPolicy<'a> {
@@ -54,15 +55,15 @@ struct Rule<'a> {
 #[serde(rename_all = "camelCase")]
 struct Destination<'a> {
     #[serde(default, borrow)]
-    nets: Vec<Cow<'a, str>>,
+    nets: Vec<Text<'a>>,
     #[serde(default, borrow)]
-    not_nets: Vec<Cow<'a, str>>,
+    not_nets: Vec<Text<'a>>,
     #[serde(default, borrow)]
-    selector: Option<Cow<'a, str>>,
+    selector: Option<Text<'a>>,
     #[serde(default, borrow)]
-    not_selector: Option<Cow<'a, str>>,
+    not_selector: Option<Text<'a>>,
     #[serde(default, borrow)]
-    namespace_selector: Option<Cow<'a, str>>,
+    namespace_selector: Option<Text<'a>>,
     #[serde(default)]
     service_accounts: Option<IgnoredAny>,
     #[serde(default)]
@@ -73,7 +74,7 @@ struct Destination<'a> {
     not_ports: Vec<IntOrString<'a>>,
 }
 
-fn present(selector: &Option<Cow<'_, str>>) -> bool {
+fn present(selector: &Option<Text<'_>>) -> bool {
     selector.as_deref().is_some_and(|s| !s.trim().is_empty())
 }
 
@@ -87,6 +88,28 @@ impl Destination<'_> {
             || self.service_accounts.is_some()
             || self.services.is_some()
     }
+
+    /// What an Allow rule with this destination allows, completing
+    /// "`path` ...". Reads `nets` and `notNets` again: only a message needs
+    /// their text, and a rule is judged only when all of them parsed.
+    fn allows(&self) -> String {
+        let shown = |texts: &[Text<'_>]| {
+            let shown: Vec<String> = texts
+                .iter()
+                .filter_map(|text| parse_net(text).ok().map(|net| show(text, &net)))
+                .collect();
+            shown.join(", ")
+        };
+        let mut allows = if self.nets.is_empty() {
+            "has no destination.nets, so it allows every destination".to_string()
+        } else {
+            format!("allows destination.nets {}", shown(&self.nets))
+        };
+        if !self.not_nets.is_empty() {
+            allows.push_str(&format!(" except notNets {}", shown(&self.not_nets)));
+        }
+        allows
+    }
 }
 
 /// Reports every Allow rule that reaches a blocked destination not taken
@@ -94,34 +117,33 @@ impl Destination<'_> {
 pub fn check(policy: &CalicoPolicy<'_>, settings: &Compiled, violations: &mut Violations) {
     let mut shields: Vec<Shield> = Vec::new();
     for (i, rule) in policy.spec.egress.iter().enumerate() {
-        let path = format!("spec.egress[{i}]");
+        let path = || format!("spec.egress[{i}]");
         let action = rule.action.as_ref();
         let allow = action.eq_ignore_ascii_case("Allow");
         let stop = action.eq_ignore_ascii_case("Deny") || action.eq_ignore_ascii_case("Pass");
         if !allow && !stop && !action.eq_ignore_ascii_case("Log") {
             violations.push(format!(
-                "{path}.action {action:?} is not a Calico action (Allow, Deny, Pass, Log)"
+                "{}.action {action:?} is not a Calico action (Allow, Deny, Pass, Log)",
+                path()
             ));
             continue;
         }
         let nets = destination_nets(&path, rule, violations);
         let reading = if allow { Reading::May } else { Reading::Sure };
         let ports = rule_ports(rule, &settings.ports, reading);
-        let Some((reach, allows)) = nets else {
+        let Some(reach) = nets else {
             continue;
         };
         if rule.destination.confined_to_endpoints() {
             continue;
         }
         if allow {
-            let grant = Grant {
-                path,
-                allows,
-                reach,
-                ports,
-                fix: Fix::CalicoNotNets,
-            };
-            assess(&grant, &shields, &settings.blocked, violations);
+            let mut judge = Judge::new(&ports, &shields, &settings.blocked);
+            judge.grant(&reach, Fix::CalicoNotNets, || Label {
+                path: path(),
+                allows: rule.destination.allows(),
+            });
+            judge.report(violations);
         } else if stop && shields_everything_it_names(rule) {
             shields.push(Shield {
                 covers: reach,
@@ -138,53 +160,40 @@ fn shields_everything_it_names(rule: &Rule<'_>) -> bool {
     rule.source.is_empty() && rule.http.is_none() && !present(&rule.destination.not_selector)
 }
 
-/// `nets` (none: every address) minus `notNets`, limited to `ipVersion`.
+/// `nets` (none: every address) minus `notNets`, limited to `ipVersion`;
+/// `None` when an entry does not parse (reported under `path`).
 fn destination_nets(
-    path: &str,
+    path: &impl Fn() -> String,
     rule: &Rule<'_>,
     violations: &mut Violations,
-) -> Option<(NetSet, String)> {
+) -> Option<NetSet> {
     let dest = &rule.destination;
     let mut ok = true;
-    let mut parse_all = |field: &str, texts: &[Cow<'_, str>], shown: &mut Vec<String>| {
-        let mut nets = Vec::new();
+    let mut parse_all = |field: &str, texts: &[Text<'_>]| {
+        let mut nets = Vec::with_capacity(texts.len());
         for (j, text) in texts.iter().enumerate() {
-            match parse_at(
-                &format!("{path}.destination.{field}[{j}]"),
-                text,
-                violations,
-            ) {
-                Some(net) => {
-                    shown.push(show(text, &net));
-                    nets.push(net);
-                }
+            let at = || format!("{}.destination.{field}[{j}]", path());
+            match parse_at(at, text, violations) {
+                Some(net) => nets.push(net),
                 None => ok = false,
             }
         }
         nets
     };
-    let mut shown_nets = Vec::new();
-    let mut shown_not = Vec::new();
-    let mut nets = parse_all("nets", &dest.nets, &mut shown_nets);
-    let except = parse_all("notNets", &dest.not_nets, &mut shown_not);
+    let mut nets = parse_all("nets", &dest.nets);
+    let except = parse_all("notNets", &dest.not_nets);
     if !ok {
         return None;
     }
-    let mut allows = if dest.nets.is_empty() {
+    if dest.nets.is_empty() {
         nets = vec![all_ipv4(), all_ipv6()];
-        "has no destination.nets, so it allows every destination".to_string()
-    } else {
-        format!("allows destination.nets {}", shown_nets.join(", "))
-    };
-    if !shown_not.is_empty() {
-        allows.push_str(&format!(" except notNets {}", shown_not.join(", ")));
     }
     match rule.ip_version {
         Some(4) => nets.retain(|n| matches!(n, ipnet::IpNet::V4(_))),
         Some(6) => nets.retain(|n| matches!(n, ipnet::IpNet::V6(_))),
         _ => {}
     }
-    Some((NetSet { nets, except }, allows))
+    Some(NetSet { nets, except })
 }
 
 fn is_tcp(protocol: &IntOrString<'_>) -> bool {

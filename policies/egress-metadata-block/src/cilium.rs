@@ -12,10 +12,11 @@ use serde::de::IgnoredAny;
 use shared::cidr::{NetSet, all_ipv4, all_ipv6};
 use shared::violations::Violations;
 
-use crate::exposure::{Fix, Grant, Shield, assess, cidr_except, parse_at, show};
+use crate::exposure::{CidrExcept, Fix, Judge, Label, Shield, parse_at, show};
 use crate::keys::Keys;
 use crate::ports::{IntOrString, PortSel, Reading, carries_tcp, reached};
 use crate::settings::Compiled;
+use crate::text::Text;
 
 #[derive(Deserialize)]
 pub struct CiliumPolicy<'a> {
@@ -42,11 +43,11 @@ struct EgressRule<'a> {
     #[serde(default, borrow)]
     to_endpoints: Vec<Selector<'a>>,
     #[serde(default, borrow, rename = "toCIDR")]
-    to_cidr: Vec<Cow<'a, str>>,
+    to_cidr: Vec<Text<'a>>,
     #[serde(default, borrow, rename = "toCIDRSet")]
     to_cidr_set: Vec<CidrRule<'a>>,
     #[serde(default, borrow)]
-    to_entities: Vec<Cow<'a, str>>,
+    to_entities: Vec<Text<'a>>,
     #[serde(default, borrow, rename = "toFQDNs")]
     to_fqdns: Vec<FqdnSelector<'a>>,
     #[serde(default)]
@@ -65,11 +66,11 @@ struct EgressRule<'a> {
 #[serde(rename_all = "camelCase")]
 struct CidrRule<'a> {
     #[serde(default, borrow)]
-    cidr: Option<Cow<'a, str>>,
+    cidr: Option<Text<'a>>,
     #[serde(default, borrow)]
-    except: Vec<Cow<'a, str>>,
+    except: Vec<Text<'a>>,
     #[serde(default, borrow)]
-    cidr_group_ref: Option<Cow<'a, str>>,
+    cidr_group_ref: Option<Text<'a>>,
     #[serde(default)]
     cidr_group_selector: Option<IgnoredAny>,
 }
@@ -95,9 +96,9 @@ struct Expression<'a> {
 #[serde(rename_all = "camelCase")]
 struct FqdnSelector<'a> {
     #[serde(default, borrow)]
-    match_name: Option<Cow<'a, str>>,
+    match_name: Option<Text<'a>>,
     #[serde(default, borrow)]
-    match_pattern: Option<Cow<'a, str>>,
+    match_pattern: Option<Text<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -114,7 +115,7 @@ struct PortProtocol<'a> {
     #[serde(default)]
     end_port: Option<i64>,
     #[serde(default, borrow)]
-    protocol: Option<Cow<'a, str>>,
+    protocol: Option<Text<'a>>,
 }
 
 /// Entities that are neither the outside world nor unknown.
@@ -182,14 +183,15 @@ fn check_rule(
 ) {
     let mut shields = Vec::new();
     for (i, deny) in rule.egress_deny.iter().enumerate() {
-        let path = format!("{prefix}.egressDeny[{i}]");
+        let path = || format!("{prefix}.egressDeny[{i}]");
         shields.extend(deny_shields(&path, deny, &settings.ports, violations));
     }
     for (i, allow) in rule.egress.iter().enumerate() {
-        let path = format!("{prefix}.egress[{i}]");
-        for grant in grants(&path, allow, clusterwide, &settings.ports, violations) {
-            assess(&grant, &shields, &settings.blocked, violations);
-        }
+        let path = || format!("{prefix}.egress[{i}]");
+        let ports = rule_ports(allow, &settings.ports, Reading::May);
+        let mut judge = Judge::new(&ports, &shields, &settings.blocked);
+        judge_grants(&path, allow, clusterwide, &mut judge, violations);
+        judge.report(violations);
     }
 }
 
@@ -237,93 +239,76 @@ fn entity_reach(entity: &str) -> Option<NetSet> {
     }
 }
 
-fn grants(
-    path: &str,
+/// Judges every destination of an egress rule; `path` names the rule.
+fn judge_grants(
+    path: &impl Fn() -> String,
     rule: &EgressRule<'_>,
     clusterwide: bool,
-    metadata_ports: &[u16],
+    judge: &mut Judge<'_>,
     violations: &mut Violations,
-) -> Vec<Grant> {
-    let ports = rule_ports(rule, metadata_ports, Reading::May);
-    let mut out = Vec::new();
-    let mut grant = |path: String, allows: String, reach: NetSet, fix: Fix| {
-        out.push(Grant {
-            path,
-            allows,
-            reach,
-            ports: ports.clone(),
-            fix,
-        });
-    };
+) {
     if !has_destination(rule) && !rule.to_ports.is_empty() {
-        grant(
-            path.to_string(),
-            "has toPorts but no destination (toEndpoints, toCIDR, toCIDRSet, toEntities, ...), so it allows every destination on those ports".into(),
-            NetSet::everything(),
-            Fix::CiliumDeny,
-        );
+        judge.grant(&NetSet::everything(), Fix::CiliumDeny, || Label {
+            path: path(),
+            allows: "has toPorts but no destination (toEndpoints, toCIDR, toCIDRSet, toEntities, ...), so it allows every destination on those ports".into(),
+        });
     }
     for (j, selector) in rule.to_endpoints.iter().enumerate() {
         if selects_outside_pods(selector, clusterwide) {
-            grant(
-                format!("{path}.toEndpoints[{j}]"),
-                "selects identities outside the cluster's pods (the world, CIDR or FQDN identities)".into(),
-                NetSet::everything(),
-                Fix::CiliumDenyOnly,
-            );
+            judge.grant(&NetSet::everything(), Fix::CiliumDenyOnly, || Label {
+                path: format!("{}.toEndpoints[{j}]", path()),
+                allows: "selects identities outside the cluster's pods (the world, CIDR or FQDN identities)".into(),
+            });
         }
     }
     for (j, text) in rule.to_cidr.iter().enumerate() {
-        let at = format!("{path}.toCIDR[{j}]");
-        if let Some(net) = parse_at(&at, text, violations) {
-            grant(
-                at,
-                format!("allows {}", show(text, &net)),
-                NetSet::of(vec![net]),
-                Fix::CiliumToCidr,
-            );
+        let at = || format!("{}.toCIDR[{j}]", path());
+        if let Some(net) = parse_at(at, text, violations) {
+            judge.grant(&NetSet::of(vec![net]), Fix::CiliumToCidr, || Label {
+                path: at(),
+                allows: format!("allows {}", show(text, &net)),
+            });
         }
     }
     for (j, set) in rule.to_cidr_set.iter().enumerate() {
-        let at = format!("{path}.toCIDRSet[{j}]");
+        let at = || format!("{}.toCIDRSet[{j}]", path());
         if let Some(group) = &set.cidr_group_ref {
-            grant(
-                at,
-                format!(
+            judge.grant(&NetSet::everything(), Fix::CiliumDenyOnly, || Label {
+                path: at(),
+                allows: format!(
                     "allows the CiliumCIDRGroup {group:?}, whose CIDRs cannot be checked at admission and may change later"
                 ),
-                NetSet::everything(),
-                Fix::CiliumDenyOnly,
-            );
+            });
         } else if set.cidr_group_selector.is_some() {
-            grant(
-                at,
-                "allows the CiliumCIDRGroups its cidrGroupSelector matches, whose CIDRs cannot be checked at admission".into(),
-                NetSet::everything(),
-                Fix::CiliumDenyOnly,
-            );
+            judge.grant(&NetSet::everything(), Fix::CiliumDenyOnly, || Label {
+                path: at(),
+                allows: "allows the CiliumCIDRGroups its cidrGroupSelector matches, whose CIDRs cannot be checked at admission".into(),
+            });
         } else if let Some(cidr) = &set.cidr {
-            if let Some((reach, allows)) = cidr_except(&at, cidr, &set.except, violations) {
-                grant(at, allows, reach, Fix::AddExcept);
+            if let Some(cidr) = CidrExcept::parse(&at, cidr, &set.except, violations) {
+                judge.grant(&cidr.reach, Fix::AddExcept, || Label {
+                    path: at(),
+                    allows: cidr.allows(),
+                });
             }
         } else {
             violations.push(format!(
-                "{at} has no cidr, cidrGroupRef or cidrGroupSelector; Cilium refuses such a rule"
+                "{} has no cidr, cidrGroupRef or cidrGroupSelector; Cilium refuses such a rule",
+                at()
             ));
         }
     }
     for (j, entity) in rule.to_entities.iter().enumerate() {
-        let at = format!("{path}.toEntities[{j}]");
+        let at = || format!("{}.toEntities[{j}]", path());
         if let Some(reach) = entity_reach(entity) {
-            grant(
-                at,
-                format!("allows the entity {entity:?}"),
-                reach,
-                Fix::CiliumDeny,
-            );
+            judge.grant(&reach, Fix::CiliumDeny, || Label {
+                path: at(),
+                allows: format!("allows the entity {entity:?}"),
+            });
         } else if !INSIDE_ENTITIES.contains(&entity.as_ref()) {
             violations.push(format!(
-                "{at} {entity:?} is not a Cilium entity this policy knows (world, world-ipv4, world-ipv6, all, {})",
+                "{} {entity:?} is not a Cilium entity this policy knows (world, world-ipv4, world-ipv6, all, {})",
+                at(),
                 INSIDE_ENTITIES.join(", ")
             ));
         }
@@ -335,23 +320,20 @@ fn grants(
             .chain(fqdn.match_pattern.iter())
             .find(|p| fqdn_may_resolve_to_metadata(p));
         if let Some(pattern) = risky {
-            grant(
-                format!("{path}.toFQDNs[{j}]"),
-                format!(
+            judge.grant(&NetSet::everything(), Fix::CiliumDenyOnly, || Label {
+                path: format!("{}.toFQDNs[{j}]", path()),
+                allows: format!(
                     "allows {pattern:?}, which matches names that resolve to metadata endpoints"
                 ),
-                NetSet::everything(),
-                Fix::CiliumDenyOnly,
-            );
+            });
         }
     }
-    out
 }
 
 /// Deny rules shield what they name on the ports they name. A deny that
 /// cannot be read as addresses (selectors, FQDNs, groups) shields nothing.
 fn deny_shields(
-    path: &str,
+    path: &impl Fn() -> String,
     rule: &EgressRule<'_>,
     metadata_ports: &[u16],
     violations: &mut Violations,
@@ -362,15 +344,15 @@ fn deny_shields(
         covers.push(NetSet::everything());
     }
     for (j, text) in rule.to_cidr.iter().enumerate() {
-        if let Some(net) = parse_at(&format!("{path}.toCIDR[{j}]"), text, violations) {
+        if let Some(net) = parse_at(|| format!("{}.toCIDR[{j}]", path()), text, violations) {
             covers.push(NetSet::of(vec![net]));
         }
     }
     for (j, set) in rule.to_cidr_set.iter().enumerate() {
         if let Some(cidr) = &set.cidr {
-            let at = format!("{path}.toCIDRSet[{j}]");
-            if let Some((reach, _)) = cidr_except(&at, cidr, &set.except, violations) {
-                covers.push(reach);
+            let at = || format!("{}.toCIDRSet[{j}]", path());
+            if let Some(cidr) = CidrExcept::parse(&at, cidr, &set.except, violations) {
+                covers.push(cidr.reach);
             }
         }
     }

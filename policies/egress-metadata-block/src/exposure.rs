@@ -1,29 +1,23 @@
 //! The dialect-independent core: what a rule allows, what shields it, and
 //! the message when a metadata endpoint stays reachable.
 //!
-//! Each dialect turns its egress rules into [`Grant`]s (destinations a rule
-//! allows, on which metadata ports) and [`Shield`]s (destinations that deny
-//! or pass rules take out of the same policy before the grant applies). A
-//! grant exposes an endpoint on a port when some part of the endpoint is in
-//! the grant and in no shield for that port.
+//! Each dialect judges its egress rules' grants (destinations a rule or
+//! peer allows, on the metadata ports its ports can match) against
+//! [`Shield`]s (destinations that deny or pass rules take out of the same
+//! policy before the grant applies). A grant exposes an endpoint on a port
+//! when some part of the endpoint is in the grant and in no shield for that
+//! port.
+//!
+//! Nearly every grant exposes nothing, so nothing of a message is formatted
+//! for it: a grant's field path and description are closures, called only
+//! for a grant that exposes something (formatting them for every rule cost
+//! more than the check itself).
 
 use ipnet::IpNet;
-use shared::cidr::{NetSet, first_exposed, parse_net};
+use shared::cidr::{NetSet, first_exposed, overlaps, parse_net};
 use shared::violations::Violations;
 
 use crate::ports;
-
-/// Destinations one rule (or one peer of a rule) allows.
-pub struct Grant {
-    /// Field path of the rule or peer, e.g. `spec.egress[0].to[0].ipBlock`.
-    pub path: String,
-    /// What it allows, completing "`path` ...", e.g. `allows 0.0.0.0/0`.
-    pub allows: String,
-    pub reach: NetSet,
-    /// The metadata ports the rule's ports and protocol can match.
-    pub ports: Vec<u16>,
-    pub fix: Fix,
-}
 
 /// Destinations taken out of later grants, on some metadata ports.
 pub struct Shield {
@@ -72,67 +66,160 @@ impl Fix {
     }
 }
 
-/// Checks one grant against every blocked destination and pushes at most one
-/// violation naming everything it exposes.
-pub fn assess(grant: &Grant, shields: &[Shield], blocked: &[IpNet], violations: &mut Violations) {
-    // (ports, what) per exposed endpoint, grouped by port list for the message.
-    let mut groups: Vec<(Vec<u16>, Vec<String>)> = Vec::new();
-    let mut targets = Vec::new();
-    for &endpoint in blocked {
-        let mut first = None;
-        let mut open_ports = Vec::new();
-        for &port in &grant.ports {
-            let denied: Vec<&NetSet> = shields
-                .iter()
-                .filter(|s| s.ports.contains(&port))
-                .map(|s| &s.covers)
-                .collect();
-            if let Some(found) = first_exposed(endpoint, &grant.reach, &denied) {
-                first.get_or_insert(found);
-                open_ports.push(port);
-            }
+/// How a grant is named in its message.
+pub struct Label {
+    /// Field path of the rule or peer, e.g. `spec.egress[0].to[0].ipBlock`.
+    pub path: String,
+    /// What it allows, completing "`path` ...", e.g. `allows 0.0.0.0/0`.
+    pub allows: String,
+}
+
+/// Judges the grants of one rule, which share its metadata ports and the
+/// shields before it. Messages wait in the judge until [`Judge::report`],
+/// so a rule's exposures follow the parse errors found while reading it.
+pub struct Judge<'a> {
+    ports: &'a [u16],
+    shields: &'a [Shield],
+    blocked: &'a [IpNet],
+    exposed: Vec<String>,
+}
+
+impl<'a> Judge<'a> {
+    pub fn new(ports: &'a [u16], shields: &'a [Shield], blocked: &'a [IpNet]) -> Self {
+        Judge {
+            ports,
+            shields,
+            blocked,
+            exposed: Vec::new(),
         }
-        let Some(found) = first else { continue };
-        let what = if found == endpoint {
-            endpoint.to_string()
-        } else {
-            format!("{found} (part of {endpoint})")
-        };
-        match groups.iter_mut().find(|(ports, _)| *ports == open_ports) {
-            Some((_, whats)) => whats.push(what),
-            None => groups.push((open_ports, vec![what])),
-        }
-        targets.push(found.to_string());
     }
-    if targets.is_empty() {
-        return;
+
+    /// Judges one grant of the rule: `reach`, repaired by `fix`, named by
+    /// `label` (called only when the grant exposes something).
+    pub fn grant(&mut self, reach: &NetSet, fix: Fix, label: impl FnOnce() -> Label) {
+        let message = assess(reach, self.ports, self.shields, self.blocked, fix, label);
+        self.exposed.extend(message);
+    }
+
+    /// Pushes the rule's exposures, in the order its grants were judged.
+    pub fn report(self, violations: &mut Violations) {
+        for message in self.exposed {
+            violations.push(message);
+        }
+    }
+}
+
+/// A blocked endpoint a grant reaches.
+struct Exposed {
+    endpoint: IpNet,
+    /// The first piece of the endpoint left open (the endpoint itself when
+    /// all of it is).
+    piece: IpNet,
+    /// The metadata ports it is open on.
+    ports: Vec<u16>,
+}
+
+/// Checks a grant (`reach` on `ports`) against every blocked destination
+/// and returns the one message naming everything it exposes, if anything.
+fn assess(
+    reach: &NetSet,
+    ports: &[u16],
+    shields: &[Shield],
+    blocked: &[IpNet],
+    fix: Fix,
+    label: impl FnOnce() -> Label,
+) -> Option<String> {
+    let exposed = exposures(reach, ports, shields, blocked);
+    (!exposed.is_empty()).then(|| message(&exposed, &label(), fix))
+}
+
+/// Every blocked endpoint the grant exposes; empty (and unallocated) for
+/// nearly every grant. Not generic over the label, so each dialect's many
+/// label closures share one copy of the search.
+fn exposures(reach: &NetSet, ports: &[u16], shields: &[Shield], blocked: &[IpNet]) -> Vec<Exposed> {
+    if ports.is_empty() {
+        return Vec::new();
+    }
+    blocked
+        .iter()
+        .filter_map(|&endpoint| exposure(endpoint, reach, ports, shields))
+        .collect()
+}
+
+/// How `reach` exposes one endpoint on `ports`, despite the shields.
+fn exposure(endpoint: IpNet, reach: &NetSet, ports: &[u16], shields: &[Shield]) -> Option<Exposed> {
+    // Most grants do not touch the endpoint at all; they need no search.
+    if !reach.nets.iter().any(|net| overlaps(net, &endpoint)) {
+        return None;
+    }
+    let mut piece = None;
+    let mut open = Vec::new();
+    for &port in ports {
+        let denied: Vec<&NetSet> = shields
+            .iter()
+            .filter(|s| s.ports.contains(&port))
+            .map(|s| &s.covers)
+            .collect();
+        if let Some(found) = first_exposed(endpoint, reach, &denied) {
+            piece.get_or_insert(found);
+            open.push(port);
+        }
+    }
+    Some(Exposed {
+        endpoint,
+        piece: piece?,
+        ports: open,
+    })
+}
+
+/// "`path` `allows`, which reaches the metadata endpoint(s) ... on TCP ...:
+/// fix", endpoints grouped by the ports they are open on.
+fn message(exposed: &[Exposed], label: &Label, fix: Fix) -> String {
+    let mut groups: Vec<(&[u16], Vec<String>)> = Vec::new();
+    for e in exposed {
+        let what = if e.piece == e.endpoint {
+            e.endpoint.to_string()
+        } else {
+            format!("{} (part of {})", e.piece, e.endpoint)
+        };
+        match groups.iter_mut().find(|(ports, _)| *ports == e.ports) {
+            Some((_, whats)) => whats.push(what),
+            None => groups.push((&e.ports, vec![what])),
+        }
     }
     let reached: Vec<String> = groups
         .iter()
         .map(|(open, whats)| format!("{} on {}", whats.join(", "), ports::describe(open)))
         .collect();
+    let targets: Vec<String> = exposed.iter().map(|e| e.piece.to_string()).collect();
     let noun = if targets.len() == 1 {
         "the metadata endpoint"
     } else {
         "the metadata endpoints"
     };
-    violations.push(format!(
+    format!(
         "{} {}, which reaches {noun} {}: {}",
-        grant.path,
-        grant.allows,
+        label.path,
+        label.allows,
         reached.join(" and "),
-        grant.fix.describe(&targets.join(", "))
-    ));
+        fix.describe(&targets.join(", "))
+    )
 }
 
-/// Parses a CIDR from a rule; a bad one is a violation naming the field,
-/// because the policy cannot tell what an unreadable rule allows.
-pub fn parse_at(path: &str, text: &str, violations: &mut Violations) -> Option<IpNet> {
+/// Parses a CIDR from a rule; a bad one is a violation naming the field
+/// (`path`, formatted only then), because the policy cannot tell what an
+/// unreadable rule allows.
+pub fn parse_at(
+    path: impl FnOnce() -> String,
+    text: &str,
+    violations: &mut Violations,
+) -> Option<IpNet> {
     match parse_net(text) {
         Ok(net) => Some(net),
         Err(e) => {
             violations.push(format!(
-                "{path} {text:?} {e}; write an unambiguous CIDR such as 169.254.169.254/32"
+                "{} {text:?} {e}; write an unambiguous CIDR such as 169.254.169.254/32",
+                path()
             ));
             None
         }
@@ -152,49 +239,73 @@ pub fn show(text: &str, net: &IpNet) -> String {
 
 /// A `cidr` with `except` entries (Kubernetes ipBlock, Cilium toCIDRSet).
 /// Only an except inside its cidr counts: Kubernetes rejects the others and
-/// Cilium refuses to import the policy, so they protect nothing. Returns
-/// `None` when a CIDR does not parse (already reported).
-pub fn cidr_except(
-    path: &str,
-    cidr: &str,
-    except: &[impl AsRef<str>],
-    violations: &mut Violations,
-) -> Option<(NetSet, String)> {
-    let net = parse_at(&format!("{path}.cidr"), cidr, violations);
-    let mut counted = Vec::new();
-    let mut shown = Vec::new();
-    let mut outside = Vec::new();
-    for (i, text) in except.iter().enumerate() {
-        let text = text.as_ref();
-        let Some(e) = parse_at(&format!("{path}.except[{i}]"), text, violations) else {
-            continue;
-        };
-        match net {
-            Some(n) if n.contains(&e) => {
+/// Cilium refuses to import the policy, so they protect nothing.
+pub struct CidrExcept<'t, T> {
+    cidr: &'t str,
+    net: IpNet,
+    except: &'t [T],
+    /// What it allows: the cidr minus the excepts inside it.
+    pub reach: NetSet,
+}
+
+impl<'t, T: AsRef<str>> CidrExcept<'t, T> {
+    /// Parses the cidr and every except, reporting bad ones under `path`;
+    /// `None` when the cidr does not parse.
+    pub fn parse(
+        path: &impl Fn() -> String,
+        cidr: &'t str,
+        except: &'t [T],
+        violations: &mut Violations,
+    ) -> Option<Self> {
+        let net = parse_at(|| format!("{}.cidr", path()), cidr, violations);
+        let mut counted = Vec::new();
+        for (i, text) in except.iter().enumerate() {
+            let at = || format!("{}.except[{i}]", path());
+            if let Some(e) = parse_at(at, text.as_ref(), violations)
+                && net.is_some_and(|n| n.contains(&e))
+            {
                 counted.push(e);
-                shown.push(show(text, &e));
             }
-            _ => outside.push(show(text, &e)),
         }
+        let net = net?;
+        Some(CidrExcept {
+            cidr,
+            net,
+            except,
+            reach: NetSet {
+                nets: vec![net],
+                except: counted,
+            },
+        })
     }
-    let net = net?;
-    let mut allows = format!("allows {}", show(cidr, &net));
-    if !shown.is_empty() {
-        allows.push_str(&format!(" except {}", shown.join(", ")));
+
+    /// "allows `cidr` except ...", naming excepts outside the cidr as not
+    /// counting. Reads the except texts again: only a message needs them,
+    /// and an entry that did not parse was reported already.
+    pub fn allows(&self) -> String {
+        let mut inside = Vec::new();
+        let mut outside = Vec::new();
+        for text in self.except {
+            let text = text.as_ref();
+            let Ok(e) = parse_net(text) else { continue };
+            if self.net.contains(&e) {
+                inside.push(show(text, &e));
+            } else {
+                outside.push(show(text, &e));
+            }
+        }
+        let mut allows = format!("allows {}", show(self.cidr, &self.net));
+        if !inside.is_empty() {
+            allows.push_str(&format!(" except {}", inside.join(", ")));
+        }
+        if !outside.is_empty() {
+            allows.push_str(&format!(
+                " (except {} is not inside the cidr and does not count)",
+                outside.join(", ")
+            ));
+        }
+        allows
     }
-    if !outside.is_empty() {
-        allows.push_str(&format!(
-            " (except {} is not inside the cidr and does not count)",
-            outside.join(", ")
-        ));
-    }
-    Some((
-        NetSet {
-            nets: vec![net],
-            except: counted,
-        },
-        allows,
-    ))
 }
 
 #[cfg(test)]
@@ -210,13 +321,23 @@ mod tests {
             .collect()
     }
 
+    /// What a dialect hands [`assess`]: destinations on metadata ports.
+    struct Grant {
+        reach: NetSet,
+        ports: Vec<u16>,
+    }
+
     fn grant(nets: &[&str], ports: &[u16]) -> Grant {
         Grant {
-            path: "spec.egress[0]".into(),
-            allows: "allows test".into(),
             reach: NetSet::of(nets.iter().map(|t| parse_net(t).unwrap()).collect()),
             ports: ports.to_vec(),
-            fix: Fix::AddExcept,
+        }
+    }
+
+    fn label() -> Label {
+        Label {
+            path: "spec.egress[0]".into(),
+            allows: "allows test".into(),
         }
     }
 
@@ -228,9 +349,14 @@ mod tests {
     }
 
     fn run(grant: &Grant, shields: &[Shield]) -> Option<String> {
-        let mut v = Violations::new();
-        assess(grant, shields, &blocked(), &mut v);
-        v.iter().next().map(str::to_string)
+        assess(
+            &grant.reach,
+            &grant.ports,
+            shields,
+            &blocked(),
+            Fix::AddExcept,
+            label,
+        )
     }
 
     #[test]
@@ -263,11 +389,38 @@ mod tests {
     }
 
     #[test]
-    fn partial_exposure_of_a_blocked_range_names_the_piece() {
+    fn the_label_is_built_only_for_an_exposure() {
+        let unrelated = grant(&["10.0.0.0/8"], &[80, 443]);
+        let msg = assess(
+            &unrelated.reach,
+            &unrelated.ports,
+            &[],
+            &blocked(),
+            Fix::AddExcept,
+            || unreachable!("nothing is exposed"),
+        );
+        assert_eq!(msg, None);
+    }
+
+    #[test]
+    fn a_judge_reports_after_the_rules_parse_errors() {
         let mut v = Violations::new();
+        let blocked = blocked();
+        let mut judge = Judge::new(&[80], &[], &blocked);
+        judge.grant(&NetSet::everything(), Fix::AddExcept, label);
+        v.push("spec.egress[0].to[1].ipBlock.cidr \"x\" is bad");
+        judge.report(&mut v);
+        let all: Vec<&str> = v.iter().collect();
+        assert_eq!(all.len(), 2);
+        assert!(all[0].ends_with("is bad"), "{all:?}");
+        assert!(all[1].starts_with("spec.egress[0] allows test"), "{all:?}");
+    }
+
+    #[test]
+    fn partial_exposure_of_a_blocked_range_names_the_piece() {
         let range = vec![parse_net("169.254.0.0/16").unwrap()];
-        assess(&grant(&["169.254.169.0/24"], &[80]), &[], &range, &mut v);
-        let msg = v.iter().next().unwrap();
+        let g = grant(&["169.254.169.0/24"], &[80]);
+        let msg = assess(&g.reach, &g.ports, &[], &range, Fix::AddExcept, label).unwrap();
         assert!(
             msg.contains(
                 "reaches the metadata endpoint 169.254.169.0/24 (part of 169.254.0.0/16) on TCP 80"
@@ -279,10 +432,12 @@ mod tests {
     #[test]
     fn except_outside_the_cidr_does_not_count() {
         let mut v = Violations::new();
-        let (set, allows) =
-            cidr_except("p", "169.254.169.0/24", &["169.254.0.0/16"], &mut v).unwrap();
+        let path = || "p".to_string();
+        let cidr =
+            CidrExcept::parse(&path, "169.254.169.0/24", &["169.254.0.0/16"], &mut v).unwrap();
         assert!(v.is_empty());
-        assert!(set.except.is_empty());
+        assert!(cidr.reach.except.is_empty());
+        let allows = cidr.allows();
         assert!(
             allows.contains("except 169.254.0.0/16 is not inside the cidr"),
             "{allows}"
@@ -292,8 +447,10 @@ mod tests {
     #[test]
     fn bad_cidrs_are_violations_with_the_field_path() {
         let mut v = Violations::new();
-        assert!(cidr_except("p", "0.0.0.0/0", &["169.254.169.0254/32"], &mut v).is_some());
-        assert!(cidr_except("q", "10.0.0.0/33", &[] as &[&str], &mut v).is_none());
+        let (p, q) = (|| "p".to_string(), || "q".to_string());
+        let cidr = CidrExcept::parse(&p, "0.0.0.0/0", &["169.254.169.0254/32"], &mut v).unwrap();
+        assert_eq!(cidr.allows(), "allows 0.0.0.0/0");
+        assert!(CidrExcept::parse(&q, "10.0.0.0/33", &[] as &[&str], &mut v).is_none());
         let all: Vec<&str> = v.iter().collect();
         assert!(
             all[0].starts_with("p.except[0] \"169.254.169.0254/32\" has a leading zero"),

@@ -12,9 +12,10 @@ use serde::de::IgnoredAny;
 use shared::cidr::NetSet;
 use shared::violations::Violations;
 
-use crate::exposure::{Fix, Grant, assess, cidr_except};
+use crate::exposure::{CidrExcept, Fix, Judge, Label};
 use crate::ports::{IntOrString, PortSel, Reading, carries_tcp, reached};
 use crate::settings::Compiled;
+use crate::text::Text;
 
 #[derive(Deserialize)]
 pub struct NetworkPolicy<'a> {
@@ -52,14 +53,14 @@ struct IpBlock<'a> {
     #[serde(borrow)]
     cidr: Cow<'a, str>,
     #[serde(default, borrow)]
-    except: Vec<Cow<'a, str>>,
+    except: Vec<Text<'a>>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Port<'a> {
     #[serde(default, borrow)]
-    protocol: Option<Cow<'a, str>>,
+    protocol: Option<Text<'a>>,
     #[serde(default, borrow)]
     port: Option<IntOrString<'a>>,
     #[serde(default)]
@@ -69,45 +70,32 @@ struct Port<'a> {
 /// Reports every egress rule of the policy that reaches a blocked destination.
 pub fn check(policy: &NetworkPolicy<'_>, settings: &Compiled, violations: &mut Violations) {
     for (i, rule) in policy.spec.egress.iter().enumerate() {
-        let path = format!("spec.egress[{i}]");
+        let path = || format!("spec.egress[{i}]");
         let ports = rule_ports(rule, &settings.ports);
-        let mut grants = Vec::new();
+        let mut judge = Judge::new(&ports, &[], &settings.blocked);
         if rule.to.is_empty() {
-            grants.push(Grant {
-                path: path.clone(),
+            judge.grant(&NetSet::everything(), Fix::NameDestinations, || Label {
+                path: path(),
                 allows: "has no `to`, so it allows every destination".into(),
-                reach: NetSet::everything(),
-                ports: ports.clone(),
-                fix: Fix::NameDestinations,
             });
         }
         for (j, peer) in rule.to.iter().enumerate() {
             if let Some(block) = &peer.ip_block {
-                let at = format!("{path}.to[{j}].ipBlock");
-                if let Some((reach, allows)) =
-                    cidr_except(&at, &block.cidr, &block.except, violations)
-                {
-                    grants.push(Grant {
-                        path: at,
-                        allows,
-                        reach,
-                        ports: ports.clone(),
-                        fix: Fix::AddExcept,
+                let at = || format!("{}.to[{j}].ipBlock", path());
+                if let Some(cidr) = CidrExcept::parse(&at, &block.cidr, &block.except, violations) {
+                    judge.grant(&cidr.reach, Fix::AddExcept, || Label {
+                        path: at(),
+                        allows: cidr.allows(),
                     });
                 }
             } else if peer.pod_selector.is_none() && peer.namespace_selector.is_none() {
-                grants.push(Grant {
-                    path: format!("{path}.to[{j}]"),
+                judge.grant(&NetSet::everything(), Fix::NameDestinations, || Label {
+                    path: format!("{}.to[{j}]", path()),
                     allows: "is an empty peer, which does not restrict the destination".into(),
-                    reach: NetSet::everything(),
-                    ports: ports.clone(),
-                    fix: Fix::NameDestinations,
                 });
             }
         }
-        for grant in &grants {
-            assess(grant, &[], &settings.blocked, violations);
-        }
+        judge.report(violations);
     }
 }
 

@@ -9,6 +9,7 @@ pub mod keys;
 pub mod kubernetes;
 pub mod ports;
 pub mod settings;
+pub mod text;
 pub mod validate;
 
 #[cfg(target_arch = "wasm32")]
