@@ -336,29 +336,26 @@ mod tests {
         assert!(err.contains("\"RSA PRIVATE KEY\""), "{err}");
     }
 
-    #[test]
-    fn expensive_scrypt_parameters_are_refused() {
+    /// A fresh sealed key (password "pw") with its document edited.
+    fn tampered(edit: impl FnOnce(&mut Sealed)) -> String {
         let (private, _) = generate(b"pw").unwrap();
         let (label, body) = pem::decode_vec(private.as_bytes()).unwrap();
         let mut sealed: Sealed = serde_json::from_slice(&body).unwrap();
-        sealed.kdf.params.n = 1 << 30;
-        let tampered =
-            pem::encode_string(label, LineEnding::LF, &serde_json::to_vec(&sealed).unwrap())
-                .unwrap();
-        let err = signing_key(&tampered, b"pw").unwrap_err();
+        edit(&mut sealed);
+        pem::encode_string(label, LineEnding::LF, &serde_json::to_vec(&sealed).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn expensive_scrypt_parameters_are_refused() {
+        let key = tampered(|sealed| sealed.kdf.params.n = 1 << 30);
+        let err = signing_key(&key, b"pw").unwrap_err();
         assert!(err.contains("N=1073741824"), "{err}");
     }
 
     #[test]
     fn short_nonce_is_an_error_not_a_panic() {
-        let (private, _) = generate(b"pw").unwrap();
-        let (label, body) = pem::decode_vec(private.as_bytes()).unwrap();
-        let mut sealed: Sealed = serde_json::from_slice(&body).unwrap();
-        sealed.cipher.nonce = BASE64.encode([0u8; 8]);
-        let tampered =
-            pem::encode_string(label, LineEnding::LF, &serde_json::to_vec(&sealed).unwrap())
-                .unwrap();
-        let err = signing_key(&tampered, b"pw").unwrap_err();
+        let key = tampered(|sealed| sealed.cipher.nonce = BASE64.encode([0u8; 8]));
+        let err = signing_key(&key, b"pw").unwrap_err();
         assert!(err.contains("nonce has 8 bytes"), "{err}");
     }
 
