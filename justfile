@@ -75,6 +75,7 @@ lint: setup
     set -euo pipefail
     cargo fmt --all --check
     cargo clippy --locked --workspace --all-targets -- -D warnings
+    cargo clippy --locked -p xtask --features oci --all-targets -- -D warnings
     args=()
     for p in $(ls policies); do args+=(-p "$p"); done
     cargo clippy --locked --target {{wasm_target}} "${args[@]}" -- -D warnings
