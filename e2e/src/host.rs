@@ -6,6 +6,7 @@
 //! same engine configuration (`wasmtime::Config::new()` with epoch
 //! interruption, the policy timeout ticking once a second).
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -15,7 +16,7 @@ use wapc::WapcHost;
 use wasmtime_provider::wasmtime;
 use wasmtime_provider::{EpochDeadlines, WasmtimeEngineProviderBuilder, WasmtimeEngineProviderPre};
 
-use crate::metadata::Metadata;
+use crate::Metadata;
 use crate::replay::Replay;
 use crate::wrap::as_policy_server_request;
 
@@ -109,13 +110,23 @@ impl PolicyModule {
         let path = crate::dist_module(policy);
         let bytes = std::fs::read(&path)
             .map_err(|e| format!("{}: {e} (run `just build` first)", path.display()))?;
-        let metadata = Metadata::load(
-            &crate::workspace_root()
-                .join("policies")
-                .join(policy)
-                .join("metadata.yml"),
-        )?;
-        PolicyModule::from_bytes(policy, &bytes, metadata)
+        PolicyModule::from_bytes(policy, &bytes, crate::policy_metadata(policy)?)
+    }
+
+    /// [`PolicyModule::load_policy`] once per process and policy, as
+    /// policy-server compiles each module once at start-up; a failure is
+    /// remembered too, so every test of that policy reports it.
+    pub fn cached(policy: &str) -> Result<Arc<PolicyModule>, String> {
+        type Cache = Mutex<HashMap<String, Result<Arc<PolicyModule>, String>>>;
+        static CACHE: OnceLock<Cache> = OnceLock::new();
+        let mut cache = CACHE
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        cache
+            .entry(policy.to_owned())
+            .or_insert_with(|| PolicyModule::load_policy(policy).map(Arc::new))
+            .clone()
     }
 
     pub fn metadata(&self) -> &Metadata {

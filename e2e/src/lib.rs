@@ -5,7 +5,6 @@
 //! a replay table, restricted to the module's context-aware resources).
 
 pub mod host;
-pub mod metadata;
 pub mod replay;
 pub mod size;
 pub mod suite;
@@ -13,13 +12,8 @@ pub mod wrap;
 
 use std::path::{Path, PathBuf};
 
-/// The repository root (the parent of this crate).
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
-}
+pub use xtask::metadata::Metadata;
+pub use xtask::workspace_root;
 
 /// Where `just build` puts a policy's module, or `$VDI_DIST/<policy>.wasm`
 /// when set: `just test` points it at the modules pulled back from a
@@ -30,18 +24,14 @@ pub fn dist_module(policy: &str) -> PathBuf {
         .join(format!("{policy}.wasm"))
 }
 
-/// Every policy crate under `policies/`, sorted.
-pub fn policy_names() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(workspace_root().join("policies"))
-        .map(|dir| {
-            dir.filter_map(Result::ok)
-                .filter(|e| e.path().join("metadata.yml").is_file())
-                .filter_map(|e| e.file_name().into_string().ok())
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
+/// Every policy crate under `policies/` (with a `metadata.yml`), sorted.
+pub fn policy_names() -> Result<Vec<String>, String> {
+    xtask::policy::Policy::names(&workspace_root())
+}
+
+/// A policy's `metadata.yml`, parsed and checked as `just build` does.
+pub fn policy_metadata(policy: &str) -> Result<Metadata, String> {
+    xtask::policy::Policy::load(&workspace_root(), policy).map(|p| p.metadata)
 }
 
 /// Reads a YAML or JSON file into JSON values, one per document.

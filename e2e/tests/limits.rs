@@ -9,8 +9,7 @@
 //! default), so a module that runs past the timeout is interrupted and
 //! reported as a guest error, exactly as it would be in-cluster.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use e2e::host::{PolicyModule, Verdict};
@@ -247,19 +246,8 @@ fn judge(module: &PolicyModule, request: &Value, settings: &Value) -> (Verdict, 
     (verdict, start.elapsed())
 }
 
-/// Each module is compiled once per process, as policy-server does.
 fn load(policy: &str) -> Arc<PolicyModule> {
-    static CACHE: OnceLock<Mutex<HashMap<String, Arc<PolicyModule>>>> = OnceLock::new();
-    let mut cache = CACHE
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
-    cache
-        .entry(policy.to_string())
-        .or_insert_with(|| {
-            Arc::new(PolicyModule::load_policy(policy).unwrap_or_else(|e| panic!("{e}")))
-        })
-        .clone()
+    PolicyModule::cached(policy).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn check_policy(policy: &str) -> Vec<String> {
@@ -304,6 +292,7 @@ fn with_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 fn every_policy_answers_large_inputs_in_time() {
     let failures = with_big_stack(|| {
         e2e::policy_names()
+            .unwrap_or_else(|e| panic!("{e}"))
             .iter()
             .flat_map(|p| check_policy(p))
             .collect::<Vec<_>>()

@@ -93,7 +93,29 @@ pub struct Embedded {
     pub minimum_kubewarden_version: Option<String>,
 }
 
+fn matches_any(list: &[String], value: &str) -> bool {
+    list.iter().any(|item| item == "*" || item == value)
+}
+
 impl Metadata {
+    /// Whether the API server would send this request to the policy.
+    /// `resource` includes the subresource (`pods/ephemeralcontainers`).
+    pub fn handles(&self, group: &str, version: &str, resource: &str, operation: &str) -> bool {
+        self.rules.iter().any(|r| {
+            matches_any(&r.api_groups, group)
+                && matches_any(&r.api_versions, version)
+                && matches_any(&r.resources, resource)
+                && matches_any(&r.operations, operation)
+        })
+    }
+
+    /// Whether the policy was granted `get_resource` on this kind.
+    pub fn may_read(&self, api_version: &str, kind: &str) -> bool {
+        self.context_aware_resources
+            .iter()
+            .any(|r| r.api_version == api_version && r.kind == kind)
+    }
+
     /// Parses and checks `metadata.yml` of policy `name` at crate `version`.
     pub fn parse(text: &str, name: &str, version: &str) -> Result<Metadata, String> {
         let metadata: Metadata = serde_yaml::from_str(text).map_err(|e| e.to_string())?;

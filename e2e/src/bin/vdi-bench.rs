@@ -25,8 +25,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use e2e::Metadata;
 use e2e::host::PolicyModule;
-use e2e::metadata::Metadata;
 use e2e::size::{GZIP_BUDGET, ModuleSize, RAW_BUDGET};
 use serde_json::{Value, json};
 use shared::host::{GetResource, KubernetesHost};
@@ -614,7 +614,8 @@ fn bench(args: &Args) -> Result<bool, String> {
     let mut runs = Vec::new();
 
     let noop_metadata: Metadata =
-        serde_json::from_value(json!({"rules": []})).map_err(|e| format!("noop metadata: {e}"))?;
+        serde_json::from_value(json!({"rules": [], "mutating": false, "annotations": {}}))
+            .map_err(|e| format!("noop metadata: {e}"))?;
     let (noop_size, noop) = compile(NOOP, &read(&args.noop)?, &noop_metadata)?;
     modules.push(noop_size);
     for family in FAMILIES {
@@ -625,18 +626,13 @@ fn bench(args: &Args) -> Result<bool, String> {
     }
 
     let benched: Vec<&str> = POLICIES.iter().map(|(name, ..)| *name).collect();
-    for policy in e2e::policy_names() {
+    for policy in e2e::policy_names()? {
         if !benched.contains(&policy.as_str()) {
             eprintln!("warning: policies/{policy} has no benchmark entry in vdi-bench");
         }
     }
     for (policy, family, native) in POLICIES {
-        let metadata = Metadata::load(
-            &e2e::workspace_root()
-                .join("policies")
-                .join(policy)
-                .join("metadata.yml"),
-        )?;
+        let metadata = e2e::policy_metadata(policy)?;
         let (size, module) = compile(
             policy,
             &read(&args.dist.join(format!("{policy}.wasm")))?,

@@ -80,7 +80,7 @@ struct Policy {
 
 fn load_policies() -> Result<Vec<Policy>, String> {
     let root = e2e::workspace_root();
-    e2e::policy_names()
+    e2e::policy_names()?
         .into_iter()
         .map(|name| {
             let module = PolicyModule::load_policy(&name)?;
