@@ -16,7 +16,6 @@ use oci_client::manifest::{
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
 use p256::ecdsa::{SigningKey, VerifyingKey};
-use sha2::{Digest, Sha256};
 
 use crate::{annotate, cosign};
 
@@ -87,6 +86,60 @@ impl Session {
             ));
         }
         Ok((manifest, digest))
+    }
+
+    /// The single Wasm layer of `manifest`. The blob is fetched by its
+    /// digest, which the client checks against the bytes.
+    fn module(
+        &self,
+        reference: &Reference,
+        manifest: &OciImageManifest,
+    ) -> Result<Vec<u8>, String> {
+        let descriptor = match manifest.layers.as_slice() {
+            [layer] if layer.media_type == WASM_LAYER_MEDIA_TYPE => layer,
+            layers => {
+                return Err(format!(
+                    "{reference} has {} layers, expected one of type {WASM_LAYER_MEDIA_TYPE}",
+                    layers.len()
+                ));
+            }
+        };
+        let mut module = Vec::new();
+        self.runtime
+            .block_on(self.client.pull_blob(reference, descriptor, &mut module))
+            .map_err(|e| format!("pull of {reference} failed: {}", chain(&e)))?;
+        Ok(module)
+    }
+
+    /// Checks that some signature stored for `digest` is `key`'s over a
+    /// payload naming that digest.
+    fn check_signed(
+        &self,
+        reference: &Reference,
+        digest: &str,
+        key: &VerifyingKey,
+    ) -> Result<(), String> {
+        let (target, layers) = self.signature_layers(reference, digest)?;
+        if layers.is_empty() {
+            return Err(format!(
+                "{reference} ({digest}) is not signed: no cosign signature at {target}"
+            ));
+        }
+        let mut refusals = Vec::new();
+        for (i, layer) in layers.iter().enumerate() {
+            let outcome = match signature_of(layer) {
+                Some(signature) => cosign::verify(key, &layer.data, signature, digest),
+                None => Err(format!("no {SIGNATURE_ANNOTATION} annotation")),
+            };
+            match outcome {
+                Ok(()) => return Ok(()),
+                Err(e) => refusals.push(format!("signature {i}: {e}")),
+            }
+        }
+        Err(format!(
+            "{reference} ({digest}) has no valid signature by this key at {target}: {}",
+            refusals.join("; ")
+        ))
     }
 
     /// The signature layers stored for `digest` (none yet is not an error).
@@ -164,10 +217,6 @@ pub fn signature_reference(reference: &Reference, digest: &str) -> Reference {
 /// `registry/repository`, the identity a cosign signature names.
 fn repository_name(reference: &Reference) -> String {
     format!("{}/{}", reference.registry(), reference.repository())
-}
-
-fn sha256_digest(bytes: &[u8]) -> String {
-    format!("sha256:{:x}", Sha256::digest(bytes))
 }
 
 /// Pushes an annotated module; returns the manifest digest.
@@ -262,32 +311,14 @@ fn signature_of(layer: &ImageLayer) -> Option<&String> {
 }
 
 /// Checks that `key` signed the module `reference` names now; returns its
-/// manifest digest. Pull by that digest afterwards ([`pull_verified`]) so
-/// a tag moved in between cannot swap the module.
+/// manifest digest. Use [`pull_verified`] to fetch a module: it downloads
+/// the layer of the very manifest it verified, so a tag moved in between
+/// cannot swap the module.
 pub fn verify(reference: &Reference, key: &VerifyingKey) -> Result<String, String> {
     let session = Session::new(reference)?;
     let (_, digest) = session.wasm_manifest(reference)?;
-    let (target, layers) = session.signature_layers(reference, &digest)?;
-    if layers.is_empty() {
-        return Err(format!(
-            "{reference} ({digest}) is not signed: no cosign signature at {target}"
-        ));
-    }
-    let mut refusals = Vec::new();
-    for (i, layer) in layers.iter().enumerate() {
-        let outcome = match signature_of(layer) {
-            Some(signature) => cosign::verify(key, &layer.data, signature, &digest),
-            None => Err(format!("no {SIGNATURE_ANNOTATION} annotation")),
-        };
-        match outcome {
-            Ok(()) => return Ok(digest),
-            Err(e) => refusals.push(format!("signature {i}: {e}")),
-        }
-    }
-    Err(format!(
-        "{reference} ({digest}) has no valid signature by this key at {target}: {}",
-        refusals.join("; ")
-    ))
+    session.check_signed(reference, &digest, key)?;
+    Ok(digest)
 }
 
 /// Pulls a module pushed as a Wasm artifact; returns its bytes, manifest
@@ -295,50 +326,20 @@ pub fn verify(reference: &Reference, key: &VerifyingKey) -> Result<String, Strin
 pub fn pull(reference: &Reference) -> Result<(Vec<u8>, OciImageManifest, String), String> {
     let session = Session::new(reference)?;
     let (manifest, digest) = session.wasm_manifest(reference)?;
-    let pinned = Reference::with_digest(
-        reference.registry().to_owned(),
-        reference.repository().to_owned(),
-        digest.clone(),
-    );
-    let image = session
-        .runtime
-        .block_on(
-            session
-                .client
-                .pull(&pinned, &session.auth, vec![WASM_LAYER_MEDIA_TYPE]),
-        )
-        .map_err(|e| format!("pull of {reference} failed: {}", chain(&e)))?;
-    let (layer, descriptor) = match (image.layers.as_slice(), manifest.layers.as_slice()) {
-        ([layer], [descriptor]) => (layer, descriptor),
-        (layers, _) => {
-            return Err(format!(
-                "{reference} has {} Wasm layers, expected one",
-                layers.len()
-            ));
-        }
-    };
-    let actual = sha256_digest(&layer.data);
-    if actual != descriptor.digest {
-        return Err(format!(
-            "{reference}: the module's digest is {actual}, the manifest says {}",
-            descriptor.digest
-        ));
-    }
-    Ok((layer.data.to_vec(), manifest, digest))
+    let module = session.module(reference, &manifest)?;
+    Ok((module, manifest, digest))
 }
 
-/// Verifies, then pulls exactly the verified manifest.
+/// [`pull`], refusing a module `key` did not sign.
 pub fn pull_verified(
     reference: &Reference,
     key: &VerifyingKey,
 ) -> Result<(Vec<u8>, OciImageManifest, String), String> {
-    let digest = verify(reference, key)?;
-    let pinned = Reference::with_digest(
-        reference.registry().to_owned(),
-        reference.repository().to_owned(),
-        digest,
-    );
-    pull(&pinned)
+    let session = Session::new(reference)?;
+    let (manifest, digest) = session.wasm_manifest(reference)?;
+    session.check_signed(reference, &digest, key)?;
+    let module = session.module(reference, &manifest)?;
+    Ok((module, manifest, digest))
 }
 
 #[cfg(test)]
