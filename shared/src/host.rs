@@ -34,9 +34,30 @@ impl GetResource<'_> {
     }
 }
 
-/// Answers `get_resource` with the object's JSON, or the host's error text.
+/// The `list_resources_all` request (the SDK's `ListAllResourcesRequest`):
+/// every object of a kind, cluster-wide.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct ListResources<'a> {
+    pub api_version: &'a str,
+    pub kind: &'a str,
+    pub label_selector: Option<&'a str>,
+    pub field_selector: Option<&'a str>,
+}
+
+/// Answers the Kubernetes host calls with the JSON policy-server would send,
+/// or the host's error text.
 pub trait KubernetesHost {
+    /// One object (`get_resource`).
     fn get_resource(&self, request: &GetResource<'_>) -> Result<Vec<u8>, String>;
+
+    /// A `List` of every object of a kind (`list_resources_all`). A host that
+    /// cannot list answers with an error, so callers fail closed.
+    fn list_resources(&self, request: &ListResources<'_>) -> Result<Vec<u8>, String> {
+        Err(format!(
+            "listing {} {} is not available",
+            request.api_version, request.kind
+        ))
+    }
 }
 
 /// The real host: policy-server (or the e2e harness) behind `__host_call`.
@@ -49,6 +70,12 @@ impl KubernetesHost for WapcHost {
     fn get_resource(&self, request: &GetResource<'_>) -> Result<Vec<u8>, String> {
         let message = serde_json::to_vec(request).map_err(|e| e.to_string())?;
         wapc_guest::host_call("kubewarden", "kubernetes", "get_resource", &message)
+            .map_err(|e| e.to_string())
+    }
+
+    fn list_resources(&self, request: &ListResources<'_>) -> Result<Vec<u8>, String> {
+        let message = serde_json::to_vec(request).map_err(|e| e.to_string())?;
+        wapc_guest::host_call("kubewarden", "kubernetes", "list_resources_all", &message)
             .map_err(|e| e.to_string())
     }
 }
@@ -71,7 +98,7 @@ struct Metadata {
 /// message. serde would read a JSON array as a struct, so anything but an
 /// object is refused first: `[]` must not pass for "a pod without labels".
 pub fn labels(
-    host: &impl KubernetesHost,
+    host: &dyn KubernetesHost,
     request: &GetResource<'_>,
 ) -> Result<BTreeMap<String, String>, String> {
     let answer = host

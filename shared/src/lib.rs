@@ -8,20 +8,26 @@
 pub mod cidr;
 pub mod containers;
 pub mod duration;
-pub mod guest;
 pub mod host;
 pub mod image;
 pub mod kinds;
+pub mod policy;
 pub mod quantity;
+pub mod quote;
 pub mod request;
 pub mod response;
 pub mod settings;
+pub mod text;
+pub mod vdi;
 pub mod views;
 pub mod violations;
 
 pub use kubewarden_policy_sdk;
+#[doc(hidden)]
+pub use serde as __serde;
 pub use wapc_guest;
 
+pub use policy::{Input, Policy, Route};
 pub use request::{AdmissionRequest, Operation, Payload};
 pub use response::Rejection;
 pub use violations::Violations;

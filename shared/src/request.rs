@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde_json::value::RawValue;
+pub use serde_json::value::RawValue;
 
 use crate::response::Rejection;
 use crate::settings;
@@ -70,20 +70,6 @@ impl<'a> AdmissionRequest<'a> {
     /// "none") folded into `None`.
     pub fn subresource(&self) -> Option<&str> {
         self.sub_resource.as_deref().filter(|s| !s.is_empty())
-    }
-
-    /// Whether a policy that judges the object being written has work to do:
-    /// CREATE and UPDATE write an object, DELETE admits nothing new, and
-    /// CONNECT means the policy was registered for requests it does not
-    /// understand, which is a configuration error, not a pass.
-    pub fn writes_object(&self, policy: &str) -> Result<bool, Rejection> {
-        match self.operation {
-            Operation::Create | Operation::Update => Ok(true),
-            Operation::Delete => Ok(false),
-            Operation::Connect => Err(Rejection::new(format!(
-                "{policy} does not handle CONNECT requests; remove pods/exec and similar rules from its policy"
-            ))),
-        }
     }
 
     /// The object under admission, or a rejection naming the operation when
@@ -170,7 +156,7 @@ impl UserInfo<'_> {
 
 /// Admission operations; anything else is a decode error, so an unexpected
 /// verb can never fall through a `match` into "allowed".
-#[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Operation {
     Create,
@@ -260,23 +246,6 @@ mod tests {
         );
         let p = Payload::decode(body.as_bytes()).unwrap();
         assert_eq!(p.request.user_info.username, "abc");
-    }
-
-    #[rstest]
-    #[case("CREATE", Some(true))]
-    #[case("UPDATE", Some(true))]
-    #[case("DELETE", Some(false))]
-    #[case("CONNECT", None)]
-    fn writes_object_by_operation(#[case] operation: &str, #[case] expected: Option<bool>) {
-        let body = payload(&format!(
-            r#"{{"kind":{{"kind":"Pod"}},"operation":"{operation}"}}"#
-        ));
-        let p = Payload::decode(body.as_bytes()).unwrap();
-        match (p.request.writes_object("some-policy"), expected) {
-            (Ok(got), Some(want)) => assert_eq!(got, want),
-            (Err(e), None) => assert!(e.message().contains("some-policy does not handle CONNECT")),
-            (got, want) => panic!("{operation}: got {got:?}, want {want:?}"),
-        }
     }
 
     #[test]

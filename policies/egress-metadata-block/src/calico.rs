@@ -18,7 +18,7 @@ use crate::exposure::{Fix, Judge, Label, Shield, parse_at, show};
 use crate::keys::Keys;
 use crate::ports::{IntOrString, PortSel, Reading, carries_tcp, reached};
 use crate::settings::Compiled;
-use crate::text::Text;
+use shared::text::Text;
 
 #[derive(Deserialize)]
 pub struct CalicoPolicy<'a> {

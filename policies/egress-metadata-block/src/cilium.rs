@@ -16,7 +16,7 @@ use crate::exposure::{CidrExcept, Fix, Judge, Label, Shield, parse_at, show};
 use crate::keys::Keys;
 use crate::ports::{IntOrString, PortSel, Reading, carries_tcp, reached};
 use crate::settings::Compiled;
-use crate::text::Text;
+use shared::text::Text;
 
 #[derive(Deserialize)]
 pub struct CiliumPolicy<'a> {

@@ -15,7 +15,7 @@ use shared::violations::Violations;
 use crate::exposure::{CidrExcept, Fix, Judge, Label};
 use crate::ports::{IntOrString, PortSel, Reading, carries_tcp, reached};
 use crate::settings::Compiled;
-use crate::text::Text;
+use shared::text::Text;
 
 #[derive(Deserialize)]
 pub struct NetworkPolicy<'a> {

@@ -9,8 +9,77 @@ pub mod keys;
 pub mod kubernetes;
 pub mod ports;
 pub mod settings;
-pub mod text;
 pub mod validate;
 
-#[cfg(target_arch = "wasm32")]
-shared::register_policy!(settings::Settings, validate::validate);
+use shared::policy::{Policy, Resource, Route, WRITES};
+
+/// Every network policy dialect a K3s VDI cluster may run.
+pub const NETWORK_POLICY: Resource = Resource::new(
+    "networking.k8s.io",
+    "v1",
+    "NetworkPolicy",
+    "networkpolicies",
+);
+pub const CILIUM_NETWORK_POLICY: Resource = Resource::new(
+    "cilium.io",
+    "v2",
+    "CiliumNetworkPolicy",
+    "ciliumnetworkpolicies",
+);
+pub const CILIUM_CLUSTERWIDE_NETWORK_POLICY: Resource = Resource::new(
+    "cilium.io",
+    "v2",
+    "CiliumClusterwideNetworkPolicy",
+    "ciliumclusterwidenetworkpolicies",
+);
+/// Calico serves its policies under `projectcalico.org/v3` (API server)
+/// and `crd.projectcalico.org/v1` (the CRDs underneath).
+pub const CALICO: [Resource; 4] = [
+    Resource::new(
+        "projectcalico.org",
+        "v3",
+        "NetworkPolicy",
+        "networkpolicies",
+    ),
+    Resource::new(
+        "projectcalico.org",
+        "v3",
+        "GlobalNetworkPolicy",
+        "globalnetworkpolicies",
+    ),
+    Resource::new(
+        "crd.projectcalico.org",
+        "v1",
+        "NetworkPolicy",
+        "networkpolicies",
+    ),
+    Resource::new(
+        "crd.projectcalico.org",
+        "v1",
+        "GlobalNetworkPolicy",
+        "globalnetworkpolicies",
+    ),
+];
+
+pub struct EgressMetadataBlock;
+
+impl Policy for EgressMetadataBlock {
+    const NAME: &'static str = "egress-metadata-block";
+    type Settings = settings::Settings;
+
+    fn routes() -> Vec<Route<settings::Settings>> {
+        let mut routes = vec![
+            Route::new(NETWORK_POLICY, WRITES, validate::kubernetes),
+            Route::new(CILIUM_NETWORK_POLICY, WRITES, validate::cilium_namespaced),
+            Route::new(
+                CILIUM_CLUSTERWIDE_NETWORK_POLICY,
+                WRITES,
+                validate::cilium_clusterwide,
+            ),
+        ];
+        routes.extend(CALICO.map(|r| Route::new(r, WRITES, validate::calico)));
+        routes
+    }
+}
+
+shared::register_policy!(EgressMetadataBlock);

@@ -1,116 +1,70 @@
-//! Request entry point: pick the dialect from the kind, decode the object
-//! into that dialect's view, and collect every rule that exposes a metadata
-//! endpoint into one rejection.
+//! The handlers of the policy's routes: decode the object into its
+//! dialect's view and collect every rule that exposes a metadata endpoint
+//! into one rejection.
 
-use shared::request::{AdmissionRequest, GroupVersionKind, Operation, decode_view};
+use shared::Input;
+use shared::request::{AdmissionRequest, decode_view};
 use shared::response::Rejection;
 use shared::violations::Violations;
 
-use crate::settings::Settings;
+use crate::settings::{Compiled, Settings};
 use crate::{calico, cilium, kubernetes};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
-    Kubernetes,
-    Cilium { clusterwide: bool },
-    Calico,
+/// Kubernetes `networking.k8s.io/v1` NetworkPolicy.
+pub fn kubernetes(input: &Input<'_, '_, Settings>) -> Result<(), Rejection> {
+    judge(input, |raw, kind, compiled, violations| {
+        kubernetes::check(&decode_view(raw, kind)?, compiled, violations);
+        Ok(())
+    })
 }
 
-/// (group, version, kind) of every object this policy judges.
-pub const KINDS: [(&str, &str, &str, Dialect); 7] = [
-    (
-        "networking.k8s.io",
-        "v1",
-        "NetworkPolicy",
-        Dialect::Kubernetes,
-    ),
-    (
-        "cilium.io",
-        "v2",
-        "CiliumNetworkPolicy",
-        Dialect::Cilium { clusterwide: false },
-    ),
-    (
-        "cilium.io",
-        "v2",
-        "CiliumClusterwideNetworkPolicy",
-        Dialect::Cilium { clusterwide: true },
-    ),
-    ("projectcalico.org", "v3", "NetworkPolicy", Dialect::Calico),
-    (
-        "projectcalico.org",
-        "v3",
-        "GlobalNetworkPolicy",
-        Dialect::Calico,
-    ),
-    (
-        "crd.projectcalico.org",
-        "v1",
-        "NetworkPolicy",
-        Dialect::Calico,
-    ),
-    (
-        "crd.projectcalico.org",
-        "v1",
-        "GlobalNetworkPolicy",
-        Dialect::Calico,
-    ),
-];
-
-pub fn dialect(gvk: &GroupVersionKind<'_>) -> Option<Dialect> {
-    KINDS
-        .iter()
-        .find(|(g, v, k, _)| gvk.group == *g && gvk.version == *v && gvk.kind == *k)
-        .map(|(.., d)| *d)
+/// Cilium's namespaced CiliumNetworkPolicy.
+pub fn cilium_namespaced(input: &Input<'_, '_, Settings>) -> Result<(), Rejection> {
+    judge(input, |raw, kind, compiled, violations| {
+        cilium::check(&decode_view(raw, kind)?, false, compiled, violations);
+        Ok(())
+    })
 }
 
-fn supported() -> String {
-    let names: Vec<String> = KINDS
-        .iter()
-        .map(|(g, v, k, _)| format!("{g}/{v} {k}"))
-        .collect();
-    names.join(", ")
+/// Cilium's CiliumClusterwideNetworkPolicy.
+pub fn cilium_clusterwide(input: &Input<'_, '_, Settings>) -> Result<(), Rejection> {
+    judge(input, |raw, kind, compiled, violations| {
+        cilium::check(&decode_view(raw, kind)?, true, compiled, violations);
+        Ok(())
+    })
 }
 
-pub fn validate(request: &AdmissionRequest<'_>, settings: &Settings) -> Result<(), Rejection> {
-    // Only a created or updated policy can open a path; deleting an allow
-    // rule never does.
-    if !matches!(request.operation, Operation::Create | Operation::Update) {
-        return Ok(());
-    }
-    let Some(dialect) = dialect(&request.kind) else {
-        return Err(Rejection::new(format!(
-            "egress-metadata-block does not handle {}; it judges {}. Remove this kind from the policy's rules",
-            request.kind,
-            supported()
-        )));
-    };
-    let compiled = settings
+/// Calico's NetworkPolicy and GlobalNetworkPolicy, in either API group.
+pub fn calico(input: &Input<'_, '_, Settings>) -> Result<(), Rejection> {
+    judge(input, |raw, kind, compiled, violations| {
+        calico::check(&decode_view(raw, kind)?, compiled, violations);
+        Ok(())
+    })
+}
+
+type Dialect<'a> =
+    fn(&'a shared::request::RawValue, &str, &Compiled, &mut Violations) -> Result<(), Rejection>;
+
+fn judge<'a>(input: &Input<'_, 'a, Settings>, dialect: Dialect<'a>) -> Result<(), Rejection> {
+    let compiled = input
+        .settings
         .compile()
         .map_err(|e| Rejection::new(format!("the policy settings are invalid: {e}")))?;
-    let raw = request.object()?;
+    let request = input.request;
     let kind = request.kind.kind.as_ref();
     let mut violations = Violations::new();
-    match dialect {
-        Dialect::Kubernetes => {
-            let policy = decode_view(raw, kind)?;
-            kubernetes::check(&policy, &compiled, &mut violations);
-        }
-        Dialect::Cilium { clusterwide } => {
-            let policy = decode_view(raw, kind)?;
-            cilium::check(&policy, clusterwide, &compiled, &mut violations);
-        }
-        Dialect::Calico => {
-            let policy = decode_view(raw, kind)?;
-            calico::check(&policy, &compiled, &mut violations);
-        }
-    }
-    let name = match (request.namespace.as_deref(), request.name.as_deref()) {
+    dialect(request.object()?, kind, &compiled, &mut violations)?;
+    violations.into_result(&format!(
+        "{kind}{} lets pods reach cloud metadata endpoints, which hand out the node's credentials",
+        subject(request)
+    ))
+}
+
+/// ` namespace/name`, ` name` or nothing, as the request names the object.
+fn subject(request: &AdmissionRequest<'_>) -> String {
+    match (request.namespace.as_deref(), request.name.as_deref()) {
         (Some(ns), Some(name)) if !ns.is_empty() => format!(" {ns}/{name}"),
         (_, Some(name)) => format!(" {name}"),
         _ => String::new(),
-    };
-    violations.into_result(&format!(
-        "{kind}{name} lets pods reach cloud metadata endpoints, which hand out the node's credentials"
-    ))
+    }
 }

@@ -1,8 +1,6 @@
 //! Whatever a policy object holds, `validate` answers with a verdict: a
 //! panic would trap the module and fail the request with an opaque error.
 
-use egress_metadata_block::settings::Settings;
-use egress_metadata_block::validate::validate;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -174,9 +172,11 @@ fn verdict(manifest: &Value, settings: &Value) -> Value {
                     "operation": "CREATE", "name": "p", "object": manifest},
         "settings": settings,
     });
-    let answer =
-        shared::guest::validate::<Settings, _>(&serde_json::to_vec(&payload).unwrap(), validate)
-            .expect("validate returns a response");
+    let answer = (egress_metadata_block::NATIVE.validate)(
+        &serde_json::to_vec(&payload).unwrap(),
+        &shared::policy::NoCluster,
+    )
+    .expect("validate returns a response");
     serde_json::from_slice(&answer).expect("the response is JSON")
 }
 
@@ -199,7 +199,7 @@ proptest! {
 
     #[test]
     fn arbitrary_bytes_are_a_rejection(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
-        let answer = shared::guest::validate::<Settings, _>(&bytes, validate).unwrap();
+        let answer = (egress_metadata_block::NATIVE.validate)(&bytes, &shared::policy::NoCluster).unwrap();
         let answer: Value = serde_json::from_slice(&answer).unwrap();
         prop_assert_eq!(&answer["accepted"], &Value::Bool(false));
     }

@@ -12,5 +12,31 @@ pub mod validate;
 pub mod vdi_template;
 pub mod view;
 
-#[cfg(target_arch = "wasm32")]
-shared::register_policy!(settings::Settings, validate::validate);
+use shared::policy::{Policy, Resource, Route, WRITES, pod_kind, workload_routes};
+use shared::vdi::VDI_TEMPLATE;
+
+pub const CONFIG_MAP: Resource = Resource::new("", "v1", "ConfigMap", "configmaps");
+
+pub struct GpuLimits;
+
+impl Policy for GpuLimits {
+    const NAME: &'static str = "gpu-limits";
+    type Settings = settings::Settings;
+
+    fn routes() -> Vec<Route<settings::Settings>> {
+        let mut routes: Vec<_> = workload_routes(WRITES, validate::workload).collect();
+        for subresource in ["ephemeralcontainers", "resize"] {
+            routes.push(Route::workload_subresource(
+                pod_kind(),
+                subresource,
+                WRITES,
+                validate::workload,
+            ));
+        }
+        routes.push(Route::new(CONFIG_MAP, WRITES, validate::config_map));
+        routes.push(Route::new(VDI_TEMPLATE, WRITES, validate::vdi_template));
+        routes
+    }
+}
+
+shared::register_policy!(GpuLimits);

@@ -1,10 +1,8 @@
-//! The policy entry point: route the object to the rules for its kind.
+//! The handlers of the policy's routes, one per kind of object.
 
 use serde::Deserialize;
 use serde::de::IgnoredAny;
-use shared::kinds::{workload_kind, workload_kind_names};
-use shared::request::AdmissionRequest;
-use shared::{Rejection, Violations};
+use shared::{Input, Rejection, Violations};
 
 use crate::settings::Settings;
 use crate::time_slicing::ConfigMap;
@@ -21,58 +19,53 @@ struct Identity<'a> {
     metadata: ObjectMeta<'a>,
 }
 
-pub fn validate(request: &AdmissionRequest<'_>, settings: &Settings) -> Result<(), Rejection> {
-    // Removing an object grants no GPU; removing a sharing config makes the
-    // device plugin fall back to no sharing.
-    if !request.writes_object("gpu-limits")? {
+/// A workload's pod spec: GPU counts, memory limits, device env, runtime class.
+pub fn workload(input: &Input<'_, '_, Settings>) -> Result<(), Rejection> {
+    let template = input
+        .workload()?
+        .decode::<PodSpec, IgnoredAny>(input.request.object()?)?;
+    let mut violations = Violations::new();
+    pod::check(
+        &template.spec,
+        template.spec_path,
+        input.settings,
+        &mut violations,
+    );
+    violations.into_result(SUMMARY)
+}
+
+/// The device plugin's time-slicing ConfigMaps named in the settings.
+pub fn config_map(input: &Input<'_, '_, Settings>) -> Result<(), Rejection> {
+    let (request, settings) = (input.request, input.settings);
+    // Only the identity is read first: other ConfigMaps are not this
+    // policy's business, whatever they hold.
+    let identity: Identity = request.decode_object()?;
+    let names = [request.name.as_deref(), identity.metadata.name.as_deref()];
+    let namespaces = [
+        request.namespace.as_deref(),
+        identity.metadata.namespace.as_deref(),
+    ];
+    // Either spelling of the identity counts, so a request whose
+    // metadata and envelope disagree is still checked.
+    let listed = names.iter().flatten().any(|name| {
+        namespaces
+            .iter()
+            .flatten()
+            .any(|ns| settings.is_time_slicing_config_map(ns, name))
+    });
+    if !listed {
         return Ok(());
     }
+    let config_map: ConfigMap = request.decode_object()?;
     let mut violations = Violations::new();
-    let gvk = &request.kind;
-    if let Some(kind) = workload_kind(gvk) {
-        let template = kind.decode::<PodSpec, IgnoredAny>(request.object()?)?;
-        pod::check(
-            &template.spec,
-            template.spec_path,
-            settings,
-            &mut violations,
-        );
-    } else if gvk.group.is_empty() && gvk.version == "v1" && gvk.kind == "ConfigMap" {
-        // Only the identity is read first: other ConfigMaps are not this
-        // policy's business, whatever they hold.
-        let identity: Identity = request.decode_object()?;
-        let names = [request.name.as_deref(), identity.metadata.name.as_deref()];
-        let namespaces = [
-            request.namespace.as_deref(),
-            identity.metadata.namespace.as_deref(),
-        ];
-        // Either spelling of the identity counts, so a request whose
-        // metadata and envelope disagree is still checked.
-        let listed = names.iter().flatten().any(|name| {
-            namespaces
-                .iter()
-                .flatten()
-                .any(|ns| settings.is_time_slicing_config_map(ns, name))
-        });
-        if !listed {
-            return Ok(());
-        }
-        let config_map: ConfigMap = request.decode_object()?;
-        time_slicing::check(&config_map, settings, &mut violations);
-    } else if gvk.group == vdi_template::GROUP
-        && gvk.version == vdi_template::VERSION
-        && gvk.kind == vdi_template::KIND
-    {
-        let template: VdiTemplate = request.decode_object()?;
-        vdi_template::check(&template, settings, &mut violations);
-    } else {
-        return Err(Rejection::new(format!(
-            "gpu-limits does not handle {gvk}; it validates {}, v1/ConfigMap and {}/{}/{}",
-            workload_kind_names(),
-            vdi_template::GROUP,
-            vdi_template::VERSION,
-            vdi_template::KIND
-        )));
-    }
+    time_slicing::check(&config_map, settings, &mut violations);
+    violations.into_result(SUMMARY)
+}
+
+/// A `VDITemplate`'s resources, which the operator copies onto sessions.
+pub fn vdi_template(input: &Input<'_, '_, Settings>) -> Result<(), Rejection> {
+    let template: VdiTemplate = input.request.decode_object()?;
+    let mut violations = Violations::new();
+    vdi_template::check(&template, input.settings, &mut violations);
     violations.into_result(SUMMARY)
 }

@@ -10,11 +10,6 @@ use crate::settings::Settings;
 use crate::view::Resources;
 use shared::views::nullable;
 
-/// API group, version and kind of the VDI template custom resource.
-pub const GROUP: &str = "vdi.kasm.io";
-pub const VERSION: &str = "v1alpha1";
-pub const KIND: &str = "VDITemplate";
-
 #[derive(Deserialize)]
 pub struct VdiTemplate<'a> {
     #[serde(default, borrow, deserialize_with = "nullable")]

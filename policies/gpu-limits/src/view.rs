@@ -1,91 +1,14 @@
 //! Lean serde views of the fields this policy reads, nothing more.
 
 use std::borrow::Cow;
-use std::fmt;
-use std::marker::PhantomData;
 
-use serde::de::{IgnoredAny, MapAccess, Visitor};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
+use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 use shared::containers::NamedContainer;
 use shared::views::nullable;
 
-/// A JSON object as its entries in document order; a repeated key keeps its
-/// last value, as the API server's decoder does. A list instead of a map
-/// keeps every module free of B-tree code, and these objects are small.
-pub struct Entries<K, V>(Vec<(K, V)>);
-
-impl<K, V> Default for Entries<K, V> {
-    fn default() -> Self {
-        Entries(Vec::new())
-    }
-}
-
-impl<K: AsRef<str>, V> Entries<K, V> {
-    pub fn get(&self, key: &str) -> Option<&V> {
-        self.0
-            .iter()
-            .find(|(k, _)| k.as_ref() == key)
-            .map(|(_, v)| v)
-    }
-
-    pub fn contains_key(&self, key: &str) -> bool {
-        self.get(key).is_some()
-    }
-
-    pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.0.iter().map(|(k, _)| k.as_ref())
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &V)> {
-        self.0.iter().map(|(k, v)| (k.as_ref(), v))
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl<K, V> FromIterator<(K, V)> for Entries<K, V> {
-    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-        Entries(iter.into_iter().collect())
-    }
-}
-
-struct EntriesVisitor<K, V>(PhantomData<(K, V)>);
-
-impl<'de, K, V> Visitor<'de> for EntriesVisitor<K, V>
-where
-    K: Deserialize<'de> + AsRef<str>,
-    V: Deserialize<'de>,
-{
-    type Value = Entries<K, V>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a map")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut entries: Vec<(K, V)> = Vec::new();
-        while let Some((key, value)) = map.next_entry::<K, V>()? {
-            match entries.iter_mut().find(|(k, _)| k.as_ref() == key.as_ref()) {
-                Some(entry) => entry.1 = value,
-                None => entries.push((key, value)),
-            }
-        }
-        Ok(Entries(entries))
-    }
-}
-
-impl<'de, K, V> Deserialize<'de> for Entries<K, V>
-where
-    K: Deserialize<'de> + AsRef<str>,
-    V: Deserialize<'de>,
-{
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(EntriesVisitor(PhantomData))
-    }
-}
+pub use shared::views::Entries;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -1,7 +1,5 @@
 //! The real entry point, fed whole admission payloads.
 
-use gpu_limits::settings::Settings;
-use gpu_limits::validate::validate;
 use proptest::prelude::*;
 use rstest::rstest;
 use serde_json::{Value, json};
@@ -9,7 +7,7 @@ use serde_json::{Value, json};
 /// Runs `validate` as the guest does and returns (accepted, message).
 fn run(request: Value, settings: Value) -> (bool, String) {
     let payload = serde_json::to_vec(&json!({"request": request, "settings": settings})).unwrap();
-    let raw = shared::guest::validate::<Settings, _>(&payload, validate).unwrap();
+    let raw = (gpu_limits::NATIVE.validate)(&payload, &shared::policy::NoCluster).unwrap();
     let response: Value = serde_json::from_slice(&raw).unwrap();
     (
         response["accepted"].as_bool().unwrap(),
@@ -155,7 +153,7 @@ fn accepted(#[case] request: Value) {
     request("", "v1", "ConfigMap", json!({"metadata": {"name": "time-slicing"}, "data": {"any": "sharing: ["}})),
     &["data[\"any\"] does not parse"]
 )]
-#[case::unknown_kind(request("", "v1", "Service", json!({"spec": {}})), &["gpu-limits does not handle v1 Service", "vdi.kasm.io/v1alpha1/VDITemplate"])]
+#[case::unknown_kind(request("", "v1", "Service", json!({"spec": {}})), &["gpu-limits does not handle v1 Service CREATE requests", "vdi.kasm.io/v1alpha1 vditemplates"])]
 #[case::lookalike(request("evil.io", "v1", "Deployment", json!({})), &["does not handle evil.io/v1 Deployment"])]
 #[case::undecodable(session(vec![json!({"name": "desktop", "resources": {"limits": "nvidia.com/gpu=1"}})]), &["the Pod object cannot be decoded"])]
 #[case::no_spec(request("apps", "v1", "Deployment", json!({"metadata": {}})), &["has no spec"])]
@@ -179,6 +177,7 @@ fn ephemeral_containers_subresource_is_checked() {
     );
     req["subResource"] = json!("ephemeralcontainers");
     req["operation"] = json!("UPDATE");
+    req["oldObject"] = req["object"].clone();
     let (accepted, message) = run(req, json!({}));
     assert!(!accepted);
     assert!(message.contains("NVIDIA_MIG_CONFIG_DEVICES"), "{message}");
@@ -241,7 +240,10 @@ fn connect_is_refused_as_a_misconfiguration() {
     let req = json!({"kind": {"group": "", "version": "v1", "kind": "Pod"}, "subResource": "exec", "operation": "CONNECT"});
     let (accepted, message) = run(req, json!({}));
     assert!(!accepted);
-    assert!(message.contains("does not handle CONNECT"), "{message}");
+    assert!(
+        message.contains("CONNECT requests; it handles"),
+        "{message}"
+    );
 }
 
 #[test]

@@ -9,5 +9,24 @@ pub mod settings;
 pub mod validate;
 pub mod view;
 
-#[cfg(target_arch = "wasm32")]
-shared::register_policy!(settings::Settings, validate::validate);
+use shared::policy::{Policy, Route, WRITES, pod_kind, workload_routes};
+
+pub struct RestrictedSecurityContext;
+
+impl Policy for RestrictedSecurityContext {
+    const NAME: &'static str = "restricted-security-context";
+    type Settings = settings::Settings;
+
+    fn routes() -> Vec<Route<settings::Settings>> {
+        let mut routes: Vec<_> = workload_routes(WRITES, validate::validate).collect();
+        routes.push(Route::workload_subresource(
+            pod_kind(),
+            "ephemeralcontainers",
+            WRITES,
+            validate::validate,
+        ));
+        routes
+    }
+}
+
+shared::register_policy!(RestrictedSecurityContext);

@@ -1,7 +1,8 @@
 //! From an admission request to a verdict, following PSA's admission rules
-//! for which requests are evaluated at all.
+//! for which updates are evaluated at all.
 
-use shared::kinds::{PodTemplate, workload_kind, workload_kind_names};
+use shared::Input;
+use shared::kinds::PodTemplate;
 use shared::request::{AdmissionRequest, Operation, decode_view};
 use shared::response::Rejection;
 
@@ -10,40 +11,13 @@ use crate::hardening;
 use crate::settings::Settings;
 use crate::view::{ContainerImage, Metadata, PodImages, PodSpec};
 
-/// Pod subresources PSA never evaluates: none of them can change the pod
-/// spec. Any other pod subresource (`ephemeralcontainers`, `resize`, a future
-/// one) carries a Pod and is evaluated, so a skewed cluster fails safe.
-const IGNORED_POD_SUBRESOURCES: [&str; 8] = [
-    "exec",
-    "attach",
-    "binding",
-    "eviction",
-    "log",
-    "portforward",
-    "proxy",
-    "status",
-];
-
-pub fn validate(request: &AdmissionRequest<'_>, settings: &Settings) -> Result<(), Rejection> {
-    // Nothing is admitted into a pod spec by a DELETE or a CONNECT.
-    if matches!(request.operation, Operation::Delete | Operation::Connect) {
-        return Ok(());
-    }
-    let kind = workload_kind(&request.kind).ok_or_else(|| {
-        Rejection::new(format!(
-            "restricted-security-context does not handle {}; it validates the pod specs of {} \
-             (and the pods/ephemeralcontainers subresource). Remove this kind from the policy's rules",
-            request.kind,
-            workload_kind_names()
-        ))
-    })?;
+/// A pod spec, of a Pod, a workload's template or the
+/// `pods/ephemeralcontainers` subresource, against PSA `restricted:latest`
+/// and the VDI hardening.
+pub fn validate(input: &Input<'_, '_, Settings>) -> Result<(), Rejection> {
+    let (request, settings) = (input.request, input.settings);
+    let kind = input.workload()?;
     let is_pod = kind.kind == "Pod";
-    if let Some(subresource) = request.subresource() {
-        // Like PSA: workload subresources (scale, status) carry no pod template.
-        if !is_pod || IGNORED_POD_SUBRESOURCES.contains(&subresource) {
-            return Ok(());
-        }
-    }
     let template: PodTemplate<PodSpec, Metadata> = kind.decode(request.object()?)?;
     if is_pod
         && request.operation == Operation::Update

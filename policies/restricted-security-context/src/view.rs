@@ -8,41 +8,14 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::marker::PhantomData;
 
 use serde::Deserialize;
-use serde::de::value::MapAccessDeserializer;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use shared::containers::{NamedContainer, PodSpecView};
 use shared::views::nullable;
 
-/// Objects decode from JSON objects only. serde's derive also accepts a
-/// positional array for a struct (`securityContext: [false]`), which no
-/// Kubernetes client sends and which would let a malformed manifest mean
-/// something; each view is derived with `remote = "Self"` and this macro
-/// routes its `Deserialize` through `deserialize_map`, so an array is a
-/// type error.
-macro_rules! map_only {
-    ($($name:ident $(<$lt:lifetime>)?),* $(,)?) => {$(
-        impl<'de $(: $lt, $lt)?> Deserialize<'de> for $name $(<$lt>)? {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                struct ObjectVisitor $(<$lt>)? (PhantomData<$name $(<$lt>)?>);
-                impl<'de $(: $lt, $lt)?> Visitor<'de> for ObjectVisitor $(<$lt>)? {
-                    type Value = $name $(<$lt>)?;
-                    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                        f.write_str("an object")
-                    }
-                    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                        $name::deserialize(MapAccessDeserializer::new(map))
-                    }
-                }
-                deserializer.deserialize_map(ObjectVisitor(PhantomData))
-            }
-        }
-    )*};
-}
-
-map_only!(
+// Every view decodes from JSON objects only (see `shared::map_only!`).
+shared::map_only!(
     Metadata<'a>,
     PodSpec<'a>,
     PodOs<'a>,

@@ -13,8 +13,6 @@
 
 use std::path::{Path, PathBuf};
 
-use restricted_security_context::settings::Settings;
-use restricted_security_context::validate::validate;
 use serde_json::{Value, json};
 
 fn yaml_files(dir: &Path) -> Vec<PathBuf> {
@@ -32,8 +30,11 @@ fn accepted(pod: Value) -> bool {
         "request": {"uid": "1", "kind": {"group": "", "version": "v1", "kind": "Pod"}, "operation": "CREATE", "object": pod},
         "settings": {"requireReadOnlyRootFilesystem": false, "denyServiceAccountTokenAutomount": false},
     });
-    let answer =
-        shared::guest::validate::<Settings, _>(payload.to_string().as_bytes(), validate).unwrap();
+    let answer = (restricted_security_context::NATIVE.validate)(
+        payload.to_string().as_bytes(),
+        &shared::policy::NoCluster,
+    )
+    .unwrap();
     let response: Value = serde_json::from_slice(&answer).unwrap();
     response["accepted"] == json!(true)
 }

@@ -12,12 +12,11 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use shared::host::{self, GetResource, KubernetesHost};
 use shared::request::decode_view;
-use shared::{AdmissionRequest, Operation, Rejection};
+use shared::{AdmissionRequest, Rejection};
 
 use crate::identity::Requester;
 
-/// The label the operator puts on a session's pod, naming its VDI user.
-pub const USER_LABEL: &str = "vdi.kasm.io/user";
+pub use shared::vdi::USER_LABEL;
 
 /// What a CONNECT options kind does to a pod, for messages; `None` for kinds
 /// that are not a connection to a pod.
@@ -36,14 +35,8 @@ pub fn connect(
     request: &AdmissionRequest<'_>,
     requester: &Requester<'_>,
     action: &str,
-    cluster: &impl KubernetesHost,
+    cluster: &dyn KubernetesHost,
 ) -> Result<(), Rejection> {
-    if request.operation != Operation::Connect {
-        return Err(Rejection::new(format!(
-            "{} arrived as a {} request; only CONNECT is expected",
-            request.kind, request.operation
-        )));
-    }
     if requester.privileged {
         return Ok(());
     }
@@ -126,18 +119,7 @@ impl Pod<'_> {
 /// a privileged requester may touch the owner label (changed, it hands the
 /// pod to someone else; removed, it takes the pod out of this policy).
 pub fn update(request: &AdmissionRequest<'_>, requester: &Requester<'_>) -> Result<(), Rejection> {
-    if request.operation != Operation::Update {
-        return Err(Rejection::new(format!(
-            "Pod {} requests are not handled by this policy; scope it to UPDATE of pods and pods/ephemeralcontainers",
-            request.operation
-        )));
-    }
-    let stored_raw = request.old_object().map_err(|_| {
-        Rejection::new(
-            "the Pod UPDATE request carries no oldObject, so the pod's owner is unknown; denied",
-        )
-    })?;
-    let stored: Pod<'_> = decode_view(stored_raw, "stored Pod")?;
+    let stored: Pod<'_> = decode_view(request.old_object()?, "stored Pod")?;
     let name = non_empty(request.name.as_deref()).unwrap_or("(unnamed)");
     let namespace = non_empty(request.namespace.as_deref()).unwrap_or("");
     let subresource = request.subresource();
@@ -153,23 +135,19 @@ pub fn update(request: &AdmissionRequest<'_>, requester: &Requester<'_>) -> Resu
             requester.describe()
         )));
     }
-    match subresource {
-        Some("ephemeralcontainers") => Ok(()),
-        None => {
-            let pod: Pod<'_> = request.decode_object()?;
-            if pod.user() == stored.user() || requester.privileged {
-                return Ok(());
-            }
-            Err(Rejection::new(format!(
-                "pod {namespace}/{name}: the {USER_LABEL} label ({}) may only be set, changed or removed by a privileged requester, not {}",
-                describe_change(stored.user(), pod.user()),
-                requester.describe()
-            )))
-        }
-        Some(other) => Err(Rejection::new(format!(
-            "Pod subresource {other:?} is not handled by this policy; scope it to pods and pods/ephemeralcontainers"
-        ))),
+    // Adding an ephemeral container cannot change the labels.
+    if subresource.is_some() {
+        return Ok(());
     }
+    let pod: Pod<'_> = request.decode_object()?;
+    if pod.user() == stored.user() || requester.privileged {
+        return Ok(());
+    }
+    Err(Rejection::new(format!(
+        "pod {namespace}/{name}: the {USER_LABEL} label ({}) may only be set, changed or removed by a privileged requester, not {}",
+        describe_change(stored.user(), pod.user()),
+        requester.describe()
+    )))
 }
 
 fn describe_change(old: Option<&str>, new: Option<&str>) -> String {

@@ -1,40 +1,29 @@
-//! Routing a request to the check for its kind.
+//! The handlers of the policy's routes.
 
-use shared::host::KubernetesHost;
-use shared::{AdmissionRequest, Rejection};
+use shared::{Input, Rejection};
 
 use crate::identity::Requester;
 use crate::pods;
 use crate::session;
 use crate::settings::Settings;
 
-/// API group of the VDI custom resources.
-pub const VDI_GROUP: &str = "vdi.kasm.io";
-
-/// Validates one request; `cluster` answers the pod lookups of CONNECT
-/// requests. A kind the policy does not know is denied, so a scoping
-/// mistake shows up as a clear error instead of silently passing.
-pub fn validate(
-    request: &AdmissionRequest<'_>,
-    settings: &Settings,
-    cluster: &impl KubernetesHost,
-) -> Result<(), Rejection> {
-    let requester = Requester::new(&request.user_info, settings);
-    let kind = &request.kind;
-    match (kind.group.as_ref(), kind.kind.as_ref()) {
-        (VDI_GROUP, "VDISession") => session::validate(request, settings, &requester),
-        ("", "Pod") => pods::update(request, &requester),
-        ("", options) => match pods::connect_action(options) {
-            Some(action) => pods::connect(request, &requester, action, cluster),
-            None => Err(unhandled(request)),
-        },
-        _ => Err(unhandled(request)),
-    }
+/// `VDISession` CREATE, UPDATE, DELETE and its `status` subresource.
+pub fn session(input: &Input<'_, '_, Settings>) -> Result<(), Rejection> {
+    let requester = Requester::new(&input.request.user_info, input.settings);
+    session::validate(input.request, input.settings, &requester)
 }
 
-fn unhandled(request: &AdmissionRequest<'_>) -> Rejection {
-    Rejection::new(format!(
-        "session-ownership does not handle {} requests; scope it to vdi.kasm.io VDISessions and the pods/exec, pods/attach, pods/portforward, pods/proxy and pods/ephemeralcontainers subresources",
-        request.kind
-    ))
+/// UPDATE of a pod or its `ephemeralcontainers`.
+pub fn pod_update(input: &Input<'_, '_, Settings>) -> Result<(), Rejection> {
+    let requester = Requester::new(&input.request.user_info, input.settings);
+    pods::update(input.request, &requester)
+}
+
+/// CONNECT to a pod: exec, attach, port-forward, proxy.
+pub fn pod_connect(input: &Input<'_, '_, Settings>) -> Result<(), Rejection> {
+    let request = input.request;
+    let action = pods::connect_action(&request.kind.kind)
+        .ok_or_else(|| Rejection::new(format!("{} is not a connection to a pod", request.kind)))?;
+    let requester = Requester::new(&request.user_info, input.settings);
+    pods::connect(request, &requester, action, input.host)
 }

@@ -5,5 +5,26 @@ pub mod patterns;
 pub mod settings;
 pub mod validate;
 
-#[cfg(target_arch = "wasm32")]
-shared::register_policy!(settings::Settings, validate::validate);
+use shared::policy::{Policy, Route, WRITES, pod_kind, workload_routes};
+use shared::vdi::VDI_TEMPLATE;
+
+pub struct TrustedRegistries;
+
+impl Policy for TrustedRegistries {
+    const NAME: &'static str = "trusted-registries";
+    type Settings = settings::Settings;
+
+    fn routes() -> Vec<Route<settings::Settings>> {
+        let mut routes: Vec<_> = workload_routes(WRITES, validate::workload).collect();
+        routes.push(Route::workload_subresource(
+            pod_kind(),
+            "ephemeralcontainers",
+            WRITES,
+            validate::workload,
+        ));
+        routes.push(Route::new(VDI_TEMPLATE, WRITES, validate::vdi_template));
+        routes
+    }
+}
+
+shared::register_policy!(TrustedRegistries);

@@ -6,16 +6,10 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use shared::containers::{NamedContainer, walk};
 use shared::image::ImageRef;
-use shared::kinds::{workload_kind, workload_kind_names};
-use shared::request::AdmissionRequest;
-use shared::{Rejection, Violations};
+use shared::{Input, Rejection, Violations};
 
 use crate::patterns::Mode;
 use crate::settings::{Compiled, Settings};
-
-/// API group and version of the VDI custom resources.
-pub const VDI_GROUP: &str = "vdi.kasm.io";
-pub const VDI_VERSION: &str = "v1alpha1";
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -72,51 +66,54 @@ struct VdiTemplateSpec<'a> {
     image: Option<Cow<'a, str>>,
 }
 
-/// The policy entry point: every image in the object must be trusted.
-pub fn validate(request: &AdmissionRequest<'_>, settings: &Settings) -> Result<(), Rejection> {
-    // Removing an object pulls no image.
-    if !request.writes_object("trusted-registries")? {
-        return Ok(());
-    }
-    let rules = settings
-        .compile()
-        .map_err(|e| Rejection::new(format!("the policy settings are invalid: {e}")))?;
+/// Every image of a workload's pod spec must be trusted: all three
+/// container lists and the image volumes.
+pub fn workload(input: &Input<'_, '_, Settings>) -> Result<(), Rejection> {
+    let rules = compile(input.settings)?;
+    let template = input
+        .workload()?
+        .decode::<PodSpec, IgnoredAny>(input.request.object()?)?;
     let mut violations = Violations::new();
-    let gvk = &request.kind;
-    if let Some(kind) = workload_kind(gvk) {
-        let template = kind.decode::<PodSpec, IgnoredAny>(request.object()?)?;
-        for c in walk(&template.spec, template.spec_path) {
-            check(
-                &rules,
-                c.container.image.as_deref(),
-                &c.describe(),
-                &mut violations,
-            );
-        }
-        for (i, v) in template.spec.volumes.iter().enumerate() {
-            if let Some(image) = &v.image {
-                let place = format!(
-                    "image volume \"{}\" ({}.volumes[{i}].image.reference)",
-                    v.name, template.spec_path
-                );
-                check(&rules, image.reference.as_deref(), &place, &mut violations);
-            }
-        }
-    } else if gvk.group == VDI_GROUP && gvk.version == VDI_VERSION && gvk.kind == "VDITemplate" {
-        let template: VdiTemplate = request.decode_object()?;
+    for c in walk(&template.spec, template.spec_path) {
         check(
             &rules,
-            template.spec.image.as_deref(),
-            "VDITemplate spec.image",
+            c.container.image.as_deref(),
+            &c.describe(),
             &mut violations,
         );
-    } else {
-        return Err(Rejection::new(format!(
-            "trusted-registries does not handle {gvk}; it validates {}, and {VDI_GROUP}/{VDI_VERSION}/VDITemplate",
-            workload_kind_names()
-        )));
     }
-    violations.into_result("untrusted images")
+    for (i, v) in template.spec.volumes.iter().enumerate() {
+        if let Some(image) = &v.image {
+            let place = format!(
+                "image volume \"{}\" ({}.volumes[{i}].image.reference)",
+                v.name, template.spec_path
+            );
+            check(&rules, image.reference.as_deref(), &place, &mut violations);
+        }
+    }
+    violations.into_result(SUMMARY)
+}
+
+/// The image a `VDITemplate` starts its sessions from must be trusted.
+pub fn vdi_template(input: &Input<'_, '_, Settings>) -> Result<(), Rejection> {
+    let rules = compile(input.settings)?;
+    let template: VdiTemplate = input.request.decode_object()?;
+    let mut violations = Violations::new();
+    check(
+        &rules,
+        template.spec.image.as_deref(),
+        "VDITemplate spec.image",
+        &mut violations,
+    );
+    violations.into_result(SUMMARY)
+}
+
+const SUMMARY: &str = "untrusted images";
+
+fn compile(settings: &Settings) -> Result<Compiled, Rejection> {
+    settings
+        .compile()
+        .map_err(|e| Rejection::new(format!("the policy settings are invalid: {e}")))
 }
 
 /// Judges one image reference and records why it is not trusted.

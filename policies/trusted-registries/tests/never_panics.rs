@@ -4,7 +4,6 @@
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use trusted_registries::settings::Settings;
 
 const KINDS: &[(&str, &str, &str)] = &[
     ("", "v1", "Pod"),
@@ -16,9 +15,8 @@ const KINDS: &[(&str, &str, &str)] = &[
 ];
 
 fn answer(payload: &[u8]) -> (bool, String) {
-    let raw =
-        shared::guest::validate::<Settings, _>(payload, trusted_registries::validate::validate)
-            .unwrap_or_else(|e| panic!("validate returned an error instead of a verdict: {e}"));
+    let raw = (trusted_registries::NATIVE.validate)(payload, &shared::policy::NoCluster)
+        .unwrap_or_else(|e| panic!("validate returned an error instead of a verdict: {e}"));
     let response: Value = serde_json::from_slice(&raw).unwrap_or(Value::Null);
     let accepted = response["accepted"].as_bool();
     let message = response["message"].as_str().unwrap_or_default().to_string();

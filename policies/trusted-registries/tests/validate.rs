@@ -2,7 +2,6 @@
 
 use rstest::rstest;
 use serde_json::{Value, json};
-use trusted_registries::settings::Settings;
 
 fn run(kind: (&str, &str, &str), object: Value, settings: Value) -> (bool, String) {
     let payload = json!({
@@ -15,9 +14,9 @@ fn run(kind: (&str, &str, &str), object: Value, settings: Value) -> (bool, Strin
         },
         "settings": settings,
     });
-    let raw = shared::guest::validate::<Settings, _>(
+    let raw = (trusted_registries::NATIVE.validate)(
         payload.to_string().as_bytes(),
-        trusted_registries::validate::validate,
+        &shared::policy::NoCluster,
     )
     .expect("validate never returns a guest error");
     let response: Value = serde_json::from_slice(&raw).expect("a ValidationResponse");
@@ -124,11 +123,8 @@ fn invalid_settings_at_validate_time_reject() {
 
 #[test]
 fn undecodable_payload_rejects_instead_of_failing() {
-    let raw = shared::guest::validate::<Settings, _>(
-        b"{not json",
-        trusted_registries::validate::validate,
-    )
-    .unwrap();
+    let raw =
+        (trusted_registries::NATIVE.validate)(b"{not json", &shared::policy::NoCluster).unwrap();
     let response: Value = serde_json::from_slice(&raw).unwrap();
     assert_eq!(response["accepted"], false);
     assert!(

@@ -12,7 +12,7 @@ upstream check sources (kubernetes/pod-security-admission policy/check_*.go).
 Run from anywhere (needs PyYAML); it rewrites fixtures/{pod,deployment,cronjob,ephemeral}/
 and parity-*.yaml next to this file:
 
-    python3 e2e/suites/restricted-security-context/generate.py
+    python3 policies/restricted-security-context/suites/generate.py
 """
 
 import copy

@@ -1,0 +1,570 @@
+//! The policy contract: what a policy declares, and the one place that turns
+//! a request into a call of the right handler.
+//!
+//! A policy is a name, a settings type and a table of routes, each a
+//! (group, version, kind, resource[/subresource]) with the operations it
+//! judges and its handler. Everything else — the operation semantics, the
+//! presence of `object`/`oldObject`, the message for a request the policy
+//! was not written for — is decided here once, so the policies cannot drift
+//! apart on it. The same table is what `metadata.yml`'s rules are tested
+//! against, both ways.
+//!
+//! The operation table (every policy):
+//!
+//! | request | outcome |
+//! |---|---|
+//! | kind or subresource not in the table | rejected: "does not handle", with the table |
+//! | CREATE or UPDATE not declared for that route | rejected: "does not handle" |
+//! | CONNECT not declared for that route | rejected: "does not handle" |
+//! | DELETE not declared for that route | accepted: removing an object admits nothing |
+//! | CREATE or UPDATE with `object` absent or `null` | rejected |
+//! | UPDATE with `oldObject` absent or `null` | rejected (the API server always sends it) |
+//! | DELETE declared, `oldObject` absent or `null` | rejected |
+//! | CONNECT declared | the handler reads the request (the object is the options) |
+
+use std::fmt::Write as _;
+
+use wapc_guest::CallResult;
+
+use crate::host::KubernetesHost;
+use crate::kinds::{WORKLOAD_KINDS, WorkloadKind};
+use crate::request::{AdmissionRequest, Operation, Payload};
+use crate::response::{Rejection, respond};
+use crate::settings::PolicySettings;
+
+/// CREATE and UPDATE: the operations that write an object.
+pub const WRITES: &[Operation] = &[Operation::Create, Operation::Update];
+
+/// A resource as admission rules name it, and the kind its requests carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resource {
+    pub group: &'static str,
+    pub version: &'static str,
+    /// The `kind` of the AdmissionRequest (`PodExecOptions` for `pods/exec`).
+    pub kind: &'static str,
+    /// The plural resource name of the admission rule.
+    pub resource: &'static str,
+    /// The subresource, if the route is for one (`ephemeralcontainers`).
+    pub subresource: Option<&'static str>,
+}
+
+impl Resource {
+    pub const fn new(
+        group: &'static str,
+        version: &'static str,
+        kind: &'static str,
+        resource: &'static str,
+    ) -> Self {
+        Resource {
+            group,
+            version,
+            kind,
+            resource,
+            subresource: None,
+        }
+    }
+
+    /// The same resource's subresource, whose requests carry `kind`.
+    pub const fn subresource(self, subresource: &'static str, kind: &'static str) -> Self {
+        Resource {
+            kind,
+            subresource: Some(subresource),
+            ..self
+        }
+    }
+
+    /// `group/version` (`v1` for the core group).
+    pub fn api_version(&self) -> String {
+        if self.group.is_empty() {
+            self.version.to_string()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
+    }
+
+    /// `resource` or `resource/subresource`, as in an admission rule.
+    pub fn rule_resource(&self) -> String {
+        match self.subresource {
+            Some(sub) => format!("{}/{sub}", self.resource),
+            None => self.resource.to_string(),
+        }
+    }
+
+    fn matches(&self, request: &AdmissionRequest<'_>) -> bool {
+        let gvk = &request.kind;
+        self.group == gvk.group
+            && self.version == gvk.version
+            && self.kind == gvk.kind
+            && self.subresource == request.subresource()
+    }
+}
+
+impl WorkloadKind {
+    /// The admission-rule resource of this workload kind.
+    pub const fn as_resource(&'static self) -> Resource {
+        Resource::new(self.group, self.version, self.kind, self.resource)
+    }
+}
+
+/// What a handler is given: the request, the decoded settings, the cluster
+/// (for context-aware lookups) and, for routes of workload kinds, the
+/// workload kind that matched.
+pub struct Input<'r, 'a, S> {
+    pub request: &'r AdmissionRequest<'a>,
+    pub settings: &'r S,
+    pub host: &'r dyn KubernetesHost,
+    pub workload: Option<&'static WorkloadKind>,
+}
+
+impl<'a, S> Input<'_, 'a, S> {
+    /// The workload kind of the route, for handlers that only serve
+    /// workload routes; a rejection (never a panic) if the table is wrong.
+    pub fn workload(&self) -> Result<&'static WorkloadKind, Rejection> {
+        self.workload.ok_or_else(|| {
+            Rejection::new(format!(
+                "{} is routed to a workload check but is not a workload kind",
+                self.request.kind
+            ))
+        })
+    }
+}
+
+pub type Handler<S> = fn(&Input<'_, '_, S>) -> Result<(), Rejection>;
+
+/// One row of a policy's table.
+pub struct Route<S> {
+    pub resource: Resource,
+    pub operations: &'static [Operation],
+    pub handler: Handler<S>,
+    pub workload: Option<&'static WorkloadKind>,
+}
+
+impl<S> Route<S> {
+    pub fn new(resource: Resource, operations: &'static [Operation], handler: Handler<S>) -> Self {
+        Route {
+            resource,
+            operations,
+            handler,
+            workload: None,
+        }
+    }
+
+    /// The route for one workload kind of the shared table.
+    pub fn workload(
+        kind: &'static WorkloadKind,
+        operations: &'static [Operation],
+        handler: Handler<S>,
+    ) -> Self {
+        Route {
+            resource: kind.as_resource(),
+            operations,
+            handler,
+            workload: Some(kind),
+        }
+    }
+
+    /// A subresource of a workload kind (`pods/ephemeralcontainers`) whose
+    /// requests carry the workload object itself.
+    pub fn workload_subresource(
+        kind: &'static WorkloadKind,
+        subresource: &'static str,
+        operations: &'static [Operation],
+        handler: Handler<S>,
+    ) -> Self {
+        Route {
+            resource: kind.as_resource().subresource(subresource, kind.kind),
+            operations,
+            handler,
+            workload: Some(kind),
+        }
+    }
+}
+
+/// One route per kind of the shared workload table, all to one handler: the
+/// way a pod-shape policy covers every kind that creates pods.
+pub fn workload_routes<S>(
+    operations: &'static [Operation],
+    handler: Handler<S>,
+) -> impl Iterator<Item = Route<S>> {
+    WORKLOAD_KINDS
+        .iter()
+        .map(move |kind| Route::workload(kind, operations, handler))
+}
+
+/// The Pod entry of the workload table.
+pub fn pod_kind() -> &'static WorkloadKind {
+    &WORKLOAD_KINDS[0]
+}
+
+/// A policy: its name, its settings, its table.
+pub trait Policy {
+    /// The policy's name, as its directory and `metadata.yml` spell it.
+    const NAME: &'static str;
+    type Settings: PolicySettings;
+    /// The routing table. Built per call: a policy-server instance serves
+    /// one request, so there is nothing to cache it in.
+    fn routes() -> Vec<Route<Self::Settings>>;
+}
+
+/// Routes a decoded request through the operation table to its handler.
+pub fn dispatch<P: Policy>(
+    request: &AdmissionRequest<'_>,
+    settings: &P::Settings,
+    host: &dyn KubernetesHost,
+) -> Result<(), Rejection> {
+    let routes = P::routes();
+    let mut same_resource = routes.iter().filter(|r| r.resource.matches(request));
+    let Some(first) = same_resource.next() else {
+        return Err(unhandled::<P>(request, &routes));
+    };
+    let operation = request.operation;
+    let route = std::iter::once(first)
+        .chain(same_resource)
+        .find(|r| r.operations.contains(&operation));
+    let Some(route) = route else {
+        return match operation {
+            Operation::Delete => Ok(()),
+            _ => Err(unhandled::<P>(request, &routes)),
+        };
+    };
+    match operation {
+        Operation::Create => {
+            request.object()?;
+        }
+        Operation::Update => {
+            request.object()?;
+            request.old_object()?;
+        }
+        Operation::Delete => {
+            request.old_object()?;
+        }
+        Operation::Connect => {}
+    }
+    (route.handler)(&Input {
+        request,
+        settings,
+        host,
+        workload: route.workload,
+    })
+}
+
+/// The one "not handled" message: what came, what the policy handles, and
+/// the fix (the policy's rules are wider than its table).
+fn unhandled<P: Policy>(
+    request: &AdmissionRequest<'_>,
+    routes: &[Route<P::Settings>],
+) -> Rejection {
+    let mut what = request.kind.to_string();
+    if let Some(sub) = request.subresource() {
+        let _ = write!(what, " (subresource {:?})", crate::quote::quote(sub));
+    }
+    let _ = write!(what, " {} requests", request.operation);
+    Rejection::new(format!(
+        "{} does not handle {what}; it handles {}. Scope the policy's rules to these resources and operations",
+        P::NAME,
+        describe(routes)
+    ))
+}
+
+/// `CREATE/UPDATE v1 pods, apps/v1 deployments; CONNECT v1 pods/exec`:
+/// routes grouped by their operations, in table order.
+pub fn describe<S>(routes: &[Route<S>]) -> String {
+    let mut groups: Vec<(&[Operation], Vec<String>)> = Vec::new();
+    for route in routes {
+        let name = format!(
+            "{} {}",
+            route.resource.api_version(),
+            route.resource.rule_resource()
+        );
+        match groups.iter_mut().find(|(ops, _)| *ops == route.operations) {
+            Some((_, names)) => names.push(name),
+            None => groups.push((route.operations, vec![name])),
+        }
+    }
+    groups
+        .iter()
+        .map(|(ops, names)| {
+            let ops: Vec<String> = ops.iter().map(Operation::to_string).collect();
+            format!("{} {}", ops.join("/"), names.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The `validate` entry point on a raw payload: decode, settings, dispatch,
+/// respond. Every failure is a rejection, never an error or a trap.
+pub fn validate<P: Policy>(payload: &[u8], host: &dyn KubernetesHost) -> CallResult {
+    respond(Payload::decode(payload).and_then(|p| {
+        let settings = p.settings::<P::Settings>()?;
+        dispatch::<P>(&p.request, &settings, host)
+    }))
+}
+
+/// An admission rule row of the table, for comparing with `metadata.yml`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RuleRow {
+    pub api_group: &'static str,
+    pub api_version: &'static str,
+    /// `resource` or `resource/subresource`.
+    pub resource: String,
+    pub operation: Operation,
+}
+
+/// Every (group, version, resource, operation) the table handles.
+pub fn rule_rows<P: Policy>() -> Vec<RuleRow> {
+    let mut rows: Vec<RuleRow> = P::routes()
+        .iter()
+        .flat_map(|route| {
+            route.operations.iter().map(|&operation| RuleRow {
+                api_group: route.resource.group,
+                api_version: route.resource.version,
+                resource: route.resource.rule_resource(),
+                operation,
+            })
+        })
+        .collect();
+    rows.sort();
+    rows.dedup();
+    rows
+}
+
+/// A policy's entry points compiled natively, for the bench, the fuzz
+/// targets and the table test; `register_policy!` exports one as `NATIVE`.
+#[derive(Clone, Copy)]
+pub struct Native {
+    pub name: &'static str,
+    pub validate: fn(&[u8], &dyn KubernetesHost) -> CallResult,
+    pub validate_settings: fn(&[u8]) -> CallResult,
+    pub rule_rows: fn() -> Vec<RuleRow>,
+}
+
+impl Native {
+    pub const fn of<P: Policy>() -> Native {
+        Native {
+            name: P::NAME,
+            validate: validate::<P>,
+            validate_settings: crate::settings::validate_settings::<P::Settings>,
+            rule_rows: rule_rows::<P>,
+        }
+    }
+}
+
+/// A cluster with nothing in it: every lookup fails, so a context-aware
+/// check run without one fails closed.
+pub struct NoCluster;
+
+impl KubernetesHost for NoCluster {
+    fn get_resource(&self, request: &crate::host::GetResource<'_>) -> Result<Vec<u8>, String> {
+        Err(format!("{} not found", request.describe()))
+    }
+}
+
+/// Exports a policy: `NATIVE` (its native entry points) and, in the Wasm
+/// module, the waPC functions policy-server calls (`validate`,
+/// `validate_settings`, `protocol_version`), with lookups going to the host.
+#[macro_export]
+macro_rules! register_policy {
+    ($policy:ty) => {
+        /// This policy's entry points, compiled natively.
+        pub const NATIVE: $crate::policy::Native = $crate::policy::Native::of::<$policy>();
+
+        #[cfg(target_arch = "wasm32")]
+        #[unsafe(no_mangle)]
+        pub extern "C" fn wapc_init() {
+            fn validate(payload: &[u8]) -> $crate::wapc_guest::CallResult {
+                $crate::policy::validate::<$policy>(payload, &$crate::host::WapcHost)
+            }
+            $crate::wapc_guest::register_function("validate", validate);
+            $crate::wapc_guest::register_function(
+                "validate_settings",
+                $crate::settings::validate_settings::<
+                    <$policy as $crate::policy::Policy>::Settings,
+                >,
+            );
+            $crate::wapc_guest::register_function(
+                "protocol_version",
+                $crate::kubewarden_policy_sdk::protocol_version_guest,
+            );
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kinds::WORKLOAD_KINDS;
+    use rstest::rstest;
+    use serde::Deserialize;
+
+    #[derive(Deserialize, Default)]
+    #[serde(deny_unknown_fields)]
+    struct NoSettings {}
+
+    impl PolicySettings for NoSettings {
+        fn validate(&self) -> Result<(), String> {
+            Ok(())
+        }
+    }
+
+    struct Example;
+
+    fn judged(input: &Input<'_, '_, NoSettings>) -> Result<(), Rejection> {
+        Err(Rejection::new(format!(
+            "judged {} {}",
+            input.request.operation,
+            input.workload.map_or("-", |k| k.kind)
+        )))
+    }
+
+    const EXEC: Resource =
+        Resource::new("", "v1", "Pod", "pods").subresource("exec", "PodExecOptions");
+    const SESSIONS: Resource =
+        Resource::new("vdi.kasm.io", "v1alpha1", "VDISession", "vdisessions");
+
+    impl Policy for Example {
+        const NAME: &'static str = "example";
+        type Settings = NoSettings;
+        fn routes() -> Vec<Route<NoSettings>> {
+            let mut routes: Vec<_> = workload_routes(WRITES, judged).collect();
+            routes.push(Route::workload_subresource(
+                pod_kind(),
+                "ephemeralcontainers",
+                WRITES,
+                judged,
+            ));
+            routes.push(Route::new(EXEC, &[Operation::Connect], judged));
+            routes.push(Route::new(
+                SESSIONS,
+                &[Operation::Create, Operation::Update, Operation::Delete],
+                judged,
+            ));
+            routes
+        }
+    }
+
+    fn run(request: &str) -> Result<(), Rejection> {
+        let body = format!(r#"{{"request": {request}}}"#);
+        let payload = Payload::decode(body.as_bytes())?;
+        dispatch::<Example>(&payload.request, &NoSettings {}, &NoCluster)
+    }
+
+    const POD: &str = r#""kind":{"group":"","version":"v1","kind":"Pod"}"#;
+
+    #[rstest]
+    #[case::create(&format!(r#"{{{POD},"operation":"CREATE","object":{{}}}}"#), "judged CREATE Pod")]
+    #[case::update(
+        &format!(r#"{{{POD},"operation":"UPDATE","object":{{}},"oldObject":{{}}}}"#),
+        "judged UPDATE Pod"
+    )]
+    #[case::ephemeral(
+        &format!(r#"{{{POD},"subResource":"ephemeralcontainers","operation":"UPDATE","object":{{}},"oldObject":{{}}}}"#),
+        "judged UPDATE Pod"
+    )]
+    #[case::deployment(
+        r#"{"kind":{"group":"apps","version":"v1","kind":"Deployment"},"operation":"CREATE","object":{}}"#,
+        "judged CREATE Deployment"
+    )]
+    #[case::connect(
+        r#"{"kind":{"group":"","version":"v1","kind":"PodExecOptions"},"subResource":"exec","operation":"CONNECT"}"#,
+        "judged CONNECT -"
+    )]
+    #[case::declared_delete(
+        r#"{"kind":{"group":"vdi.kasm.io","version":"v1alpha1","kind":"VDISession"},"operation":"DELETE","oldObject":{}}"#,
+        "judged DELETE -"
+    )]
+    fn handled_requests_reach_their_handler(#[case] request: &str, #[case] expected: &str) {
+        assert_eq!(run(request).unwrap_err().message(), expected);
+    }
+
+    #[rstest]
+    #[case::unknown_kind(
+        r#"{"kind":{"group":"evil.io","version":"v1","kind":"Deployment"},"operation":"CREATE","object":{}}"#,
+        "example does not handle evil.io/v1 Deployment CREATE requests; it handles CREATE/UPDATE v1 pods"
+    )]
+    #[case::old_version(
+        r#"{"kind":{"group":"apps","version":"v1beta1","kind":"Deployment"},"operation":"CREATE","object":{}}"#,
+        "does not handle apps/v1beta1 Deployment CREATE requests"
+    )]
+    #[case::unknown_subresource(
+        &format!(r#"{{{POD},"subResource":"status","operation":"UPDATE","object":{{}},"oldObject":{{}}}}"#),
+        "does not handle v1 Pod (subresource \"status\") UPDATE requests"
+    )]
+    #[case::undeclared_connect(
+        &format!(r#"{{{POD},"operation":"CONNECT"}}"#),
+        "does not handle v1 Pod CONNECT requests"
+    )]
+    #[case::undeclared_create(
+        r#"{"kind":{"group":"","version":"v1","kind":"PodExecOptions"},"subResource":"exec","operation":"CREATE","object":{}}"#,
+        "does not handle v1 PodExecOptions (subresource \"exec\") CREATE requests"
+    )]
+    #[case::unknown_kind_delete(
+        r#"{"kind":{"group":"","version":"v1","kind":"Secret"},"operation":"DELETE","oldObject":{}}"#,
+        "does not handle v1 Secret DELETE requests"
+    )]
+    #[case::create_without_object(&format!(r#"{{{POD},"operation":"CREATE"}}"#), "CREATE request carries no object")]
+    #[case::create_null_object(&format!(r#"{{{POD},"operation":"CREATE","object":null}}"#), "carries no object")]
+    #[case::update_without_old(
+        &format!(r#"{{{POD},"operation":"UPDATE","object":{{}}}}"#),
+        "UPDATE request carries no oldObject"
+    )]
+    #[case::update_null_old(
+        &format!(r#"{{{POD},"operation":"UPDATE","object":{{}},"oldObject":null}}"#),
+        "carries no oldObject"
+    )]
+    #[case::declared_delete_without_old(
+        r#"{"kind":{"group":"vdi.kasm.io","version":"v1alpha1","kind":"VDISession"},"operation":"DELETE"}"#,
+        "DELETE request carries no oldObject"
+    )]
+    fn the_operation_table_fails_closed(#[case] request: &str, #[case] fragment: &str) {
+        let err = run(request).unwrap_err();
+        assert!(err.message().contains(fragment), "{}", err.message());
+    }
+
+    #[test]
+    fn undeclared_delete_of_a_handled_kind_is_accepted() {
+        assert_eq!(
+            run(&format!(
+                r#"{{{POD},"operation":"DELETE","oldObject":{{}}}}"#
+            )),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn the_message_lists_the_table_grouped_by_operations() {
+        let routes = Example::routes();
+        let text = describe(&routes);
+        assert!(
+            text.starts_with("CREATE/UPDATE v1 pods, v1 podtemplates"),
+            "{text}"
+        );
+        assert!(text.contains("v1 pods/ephemeralcontainers; CONNECT v1 pods/exec; CREATE/UPDATE/DELETE vdi.kasm.io/v1alpha1 vdisessions"), "{text}");
+    }
+
+    #[test]
+    fn rule_rows_cover_every_route_and_operation() {
+        let rows = rule_rows::<Example>();
+        assert_eq!(rows.len(), WORKLOAD_KINDS.len() * 2 + 2 + 1 + 3);
+        assert!(rows.contains(&RuleRow {
+            api_group: "",
+            api_version: "v1",
+            resource: "pods/exec".into(),
+            operation: Operation::Connect,
+        }));
+    }
+
+    #[test]
+    fn native_entry_point_answers_like_the_module() {
+        let native = Native::of::<Example>();
+        assert_eq!(native.name, "example");
+        let answer = (native.validate)(b"not json", &NoCluster).unwrap();
+        let text = String::from_utf8(answer).unwrap();
+        assert!(text.contains(r#""accepted":false"#), "{text}");
+        let settings = (native.validate_settings)(br#"{"typo":1}"#).unwrap();
+        assert!(
+            String::from_utf8(settings)
+                .unwrap()
+                .contains("unknown field")
+        );
+    }
+}
