@@ -12,11 +12,12 @@ default:
 setup:
     @rustup target list --installed | grep -qx {{wasm_target}} || rustup target add {{wasm_target}}
 
-# Build every policy to dist/<policy>.wasm.
-build: setup
+# Build every policy (or the named ones) to dist/<policy>.wasm.
+build *POLICIES: setup
     #!/usr/bin/env bash
     set -euo pipefail
-    policies=$(ls policies)
+    policies="{{POLICIES}}"
+    [ -n "$policies" ] || policies=$(ls policies)
     args=()
     for p in $policies; do args+=(-p "$p"); done
     cargo build --release --locked --target {{wasm_target}} "${args[@]}"
@@ -27,7 +28,7 @@ build: setup
         printf '%-30s %8d bytes\n' "dist/$p.wasm" "$(stat -c %s "dist/$p.wasm")"
     done
     # Embed metadata.yml + README as the io.kubewarden.metadata section (like `kwctl annotate`).
-    cargo run --quiet --locked -p xtask -- annotate
+    cargo run --quiet --locked -p xtask -- annotate {{POLICIES}}
 
 # Regenerate deploy/ manifests and artifacthub/ packages (a test fails when they drift).
 package:

@@ -246,6 +246,16 @@ struct GetResource {
     namespace: Option<String>,
 }
 
+#[derive(Deserialize)]
+struct ListAll {
+    api_version: String,
+    kind: String,
+    #[serde(default)]
+    label_selector: Option<String>,
+    #[serde(default)]
+    field_selector: Option<String>,
+}
+
 type HostResult = Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>>;
 
 /// The `kubewarden` binding, as far as these policies use it.
@@ -286,6 +296,24 @@ fn host_call(
                 )
                 .into()),
             }
+        }
+        ("kubewarden", "kubernetes", "list_resources_all") => {
+            let req: ListAll = serde_json::from_slice(payload)?;
+            log.lookups
+                .push(format!("{} {} (list)", req.api_version, req.kind));
+            if !metadata.may_read(&req.api_version, &req.kind) {
+                return Err(format!(
+                    "Policy has not been granted access to Kubernetes {}/{} resources. The violation has been reported.",
+                    req.api_version, req.kind
+                )
+                .into());
+            }
+            if req.label_selector.is_some() || req.field_selector.is_some() {
+                return Err("the replay answers unfiltered lists only".into());
+            }
+            Ok(serde_json::to_vec(
+                &replay.list(&req.api_version, &req.kind),
+            )?)
         }
         ("kubewarden", _, _) => Err(format!("unknown operation: {namespace}/{operation}").into()),
         _ => Err(format!("unknown binding: {binding}").into()),

@@ -5,6 +5,8 @@
 //! a replay table, restricted to the module's context-aware resources).
 
 pub mod host;
+pub mod inputs;
+pub mod registry;
 pub mod replay;
 pub mod size;
 pub mod suite;
@@ -27,6 +29,17 @@ pub fn dist_module(policy: &str) -> PathBuf {
 /// Every policy crate under `policies/` (with a `metadata.yml`), sorted.
 pub fn policy_names() -> Result<Vec<String>, String> {
     xtask::policy::Policy::names(&workspace_root())
+}
+
+/// A policy's directory, `policies/<policy>/`.
+pub fn policy_dir(policy: &str) -> PathBuf {
+    workspace_root().join("policies").join(policy)
+}
+
+/// A policy's example settings (`policies/<policy>/settings.yaml`), the
+/// settings its deploy manifest, `just check`, the bench and the limits use.
+pub fn policy_settings(policy: &str) -> Result<serde_json::Value, String> {
+    read_document(&policy_dir(policy).join("settings.yaml"))
 }
 
 /// A policy's `metadata.yml`, parsed and checked as `just build` does.

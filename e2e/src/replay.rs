@@ -38,6 +38,17 @@ impl Replay {
         Ok(replay)
     }
 
+    /// Every object of a kind, as a `List` (what `list_resources_all` answers).
+    pub fn list(&self, api_version: &str, kind: &str) -> Value {
+        let items: Vec<Value> = self
+            .objects
+            .iter()
+            .filter(|((v, k, _, _), _)| v == api_version && k == kind)
+            .map(|(_, object)| object.clone())
+            .collect();
+        serde_json::json!({"apiVersion": "v1", "kind": "List", "metadata": {}, "items": items})
+    }
+
     pub fn get(
         &self,
         api_version: &str,

@@ -1,4 +1,4 @@
-//! Declarative behaviour suites: `e2e/suites/<policy>/*.yaml`.
+//! Declarative behaviour suites: `policies/<policy>/suites/*.yaml`.
 //!
 //! Each case names a manifest (or a full request), who sends it and how, the
 //! settings, any cluster objects the policy may look up, and the expected
@@ -74,7 +74,9 @@ pub struct Case {
     pub groups: Option<Vec<String>>,
     #[serde(default)]
     pub old_manifest: Option<String>,
-    #[serde(default)]
+    /// `oldObject: null` sends an UPDATE without its stored object (absent
+    /// means the manifest itself, as for a no-op update).
+    #[serde(default, deserialize_with = "explicit")]
     pub old_object: Option<Value>,
     #[serde(default)]
     pub sub_resource: Option<String>,
@@ -95,6 +97,11 @@ pub struct SettingsCase {
     pub valid: bool,
     #[serde(default)]
     pub message: Option<Fragments>,
+}
+
+/// A present field, `null` included, is `Some`.
+fn explicit<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(deserializer).map(Some)
 }
 
 /// One runnable check, tied to the file it came from.
@@ -123,16 +130,15 @@ impl Loaded {
     }
 }
 
-/// Loads every suite of every policy under `root` (`e2e/suites`).
+/// Loads every suite of every policy (`policies/<policy>/suites/`) under
+/// the workspace `root`.
 pub fn load_all(root: &Path) -> Result<Vec<Loaded>, String> {
     let mut out = Vec::new();
-    let mut policies: Vec<PathBuf> = read_dir_sorted(root)?
-        .into_iter()
-        .filter(|p| p.is_dir())
-        .collect();
-    policies.sort();
-    for dir in policies {
-        let policy = file_name(&dir);
+    for policy in xtask::policy::Policy::names(root)? {
+        let dir = root.join("policies").join(&policy).join("suites");
+        if !dir.is_dir() {
+            continue;
+        }
         for file in read_dir_sorted(&dir)? {
             let is_yaml = file.extension().is_some_and(|e| e == "yaml" || e == "yml");
             if !file.is_file() || !is_yaml {
@@ -180,12 +186,6 @@ fn read_dir_sorted(dir: &Path) -> Result<Vec<PathBuf>, String> {
         .collect();
     entries.sort();
     Ok(entries)
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default()
 }
 
 fn resolve(dir: &Path, source: &Source) -> Result<Value, String> {

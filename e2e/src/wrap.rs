@@ -121,7 +121,8 @@ pub fn split_api_version(api_version: &str) -> (&str, &str) {
 }
 
 /// Wraps a manifest into an AdmissionRequest, as `kubectl apply` would
-/// produce it. For DELETE the manifest becomes `oldObject`.
+/// produce it. For DELETE the manifest becomes `oldObject`; an UPDATE
+/// without an old manifest gets the manifest itself as `oldObject`.
 pub fn wrap(manifest: &Value, options: &WrapOptions) -> Result<Value, String> {
     let api_version = manifest
         .get("apiVersion")
@@ -136,6 +137,17 @@ pub fn wrap(manifest: &Value, options: &WrapOptions) -> Result<Value, String> {
     let (object, old_object) = match options.operation.as_str() {
         "DELETE" => (
             Value::Null,
+            Some(
+                options
+                    .old_object
+                    .clone()
+                    .unwrap_or_else(|| manifest.clone()),
+            ),
+        ),
+        // The API server always sends the stored object with an UPDATE;
+        // without one given, the update changes nothing.
+        "UPDATE" => (
+            manifest.clone(),
             Some(
                 options
                     .old_object

@@ -1,4 +1,4 @@
-//! Runs every declarative suite under `e2e/suites/` against the built
+//! Runs every declarative suite under `policies/*/suites/` against the built
 //! modules in `dist/`, one test per case, each on a fresh instance.
 
 use e2e::host::PolicyModule;
@@ -30,7 +30,10 @@ fn coverage_trials() -> Vec<Trial> {
                     if version != "v1" {
                         return Err(format!("protocol_version answered {version:?}").into());
                     }
-                    let suite_dir = e2e::workspace_root().join("e2e/suites").join(&policy);
+                    let suite_dir = e2e::workspace_root()
+                        .join("policies")
+                        .join(&policy)
+                        .join("suites");
                     if !suite_dir.is_dir() {
                         return Err(format!("{} has no e2e suite", suite_dir.display()).into());
                     }
@@ -43,7 +46,7 @@ fn coverage_trials() -> Vec<Trial> {
 
 fn main() {
     let args = Arguments::from_args();
-    let root = e2e::workspace_root().join("e2e/suites");
+    let root = e2e::workspace_root();
     let mut trials = coverage_trials();
     match load_all(&root) {
         Ok(all) => trials.extend(all.into_iter().map(trial)),

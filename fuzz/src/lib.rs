@@ -1,5 +1,5 @@
-//! Shared pieces of the fuzz targets: seed admission requests built from the
-//! e2e fixtures, a structure-aware JSON mutator driven by the fuzzer's bytes,
+//! Shared pieces of the fuzz targets: seed admission requests built from each
+//! policy's suite fixtures, a structure-aware JSON mutator driven by the fuzzer's bytes,
 //! and the one property every policy must keep — whatever the payload, the
 //! `validate` entry point answers with a well-formed ValidationResponse.
 
@@ -13,7 +13,7 @@ pub fn manifest(yaml: &str) -> Value {
     serde_yaml::from_str(yaml).unwrap_or(Value::Null)
 }
 
-/// Settings in the YAML form of `examples/settings/`.
+/// Settings in the YAML form of a policy's `settings.yaml`.
 pub fn settings(yaml: &str) -> Value {
     serde_yaml::from_str(yaml).unwrap_or_else(|_| json!({}))
 }
@@ -261,20 +261,71 @@ pub fn mode(data: &[u8], seeds: usize) -> Mode<'_> {
     }
 }
 
+pub mod registry;
+
+/// The policy a `validate_<policy>` target drives, by the target's name. A
+/// target without a policy is a build out of step with `just package`.
+pub fn native(target: &str) -> &'static shared::policy::Native {
+    let ident = target.strip_prefix("validate_").unwrap_or(target);
+    registry::POLICIES
+        .iter()
+        .find(|n| n.name.replace('-', "_") == ident)
+        .unwrap_or_else(|| panic!("{target}: no such policy; run `just package`"))
+}
+
+/// A policy's seed requests: every manifest under its `suites/`, wrapped as
+/// a CREATE by an ordinary user.
+fn seeds(policy: &str) -> Vec<Value> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../policies")
+        .join(policy)
+        .join("suites");
+    let mut files = Vec::new();
+    collect_yaml(&dir, &mut files);
+    files.sort();
+    files
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .map(|text| manifest(&text))
+        .filter(|m| m.get("apiVersion").is_some() && m.get("kind").is_some())
+        .map(|m| request(&m, "CREATE", "oidc:alice", None))
+        .collect()
+}
+
+fn collect_yaml(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_yaml(&path, out);
+        } else if path.extension().is_some_and(|e| e == "yaml") {
+            out.push(path);
+        }
+    }
+}
+
+/// The policy's example settings, `policies/<policy>/settings.yaml`.
+fn example_settings(policy: &str) -> Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../policies")
+        .join(policy)
+        .join("settings.yaml");
+    settings(&std::fs::read_to_string(path).unwrap_or_default())
+}
+
 /// The `validate` payload for one fuzz input: the input itself, or mutations
 /// of one of the seed requests with the policy's example settings. Seeds and
-/// settings are parsed once per process (each target is its own binary, so
-/// the cache holds one policy's seeds): YAML parsing would dominate each run.
-pub fn fuzz_payload(
-    data: &[u8],
-    seeds: fn() -> Vec<Value>,
-    settings_yaml: &str,
-) -> Option<Vec<u8>> {
+/// settings are read once per process (each target is its own binary, so the
+/// cache holds one policy's seeds): YAML parsing would dominate each run.
+pub fn fuzz_payload(data: &[u8], policy: &str) -> Option<Vec<u8>> {
     static SEEDS: OnceLock<(Vec<Value>, Value)> = OnceLock::new();
     match mode(data, 64) {
         Mode::Raw(bytes) => Some(bytes.to_vec()),
         Mode::Mutate { seed, data } => {
-            let (requests, example) = SEEDS.get_or_init(|| (seeds(), settings(settings_yaml)));
+            let (requests, example) =
+                SEEDS.get_or_init(|| (seeds(policy), example_settings(policy)));
             let request = requests.get(seed % requests.len().max(1))?;
             Some(payload(&mutate(data, request), example))
         }

@@ -149,6 +149,31 @@ pub fn created_at(root: &Path) -> Result<BTreeMap<String, BTreeMap<String, Strin
     serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// Adds today's date (UTC) for every policy version without a createdAt and
+/// rewrites the file: `just package` dates a new policy or version once, and
+/// the date then stays fixed.
+pub fn date_new_versions(root: &Path, policies: &[Policy], today: &str) -> Result<(), String> {
+    let mut dates = created_at(root)?;
+    let mut changed = false;
+    for policy in policies {
+        let versions = dates.entry(policy.name.clone()).or_default();
+        if !versions.contains_key(&policy.version) {
+            versions.insert(policy.version.clone(), format!("{today}T00:00:00Z"));
+            changed = true;
+        }
+    }
+    if !changed {
+        return Ok(());
+    }
+    let mut text = String::from(
+        "# createdAt of each Artifact Hub package version (policy: {version: RFC 3339 UTC}).\n\
+         # `just package` adds today's date for a new policy or version; the date then stays fixed.\n",
+    );
+    text.push_str(&yaml(&dates)?);
+    let path = root.join(CREATED_AT);
+    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 /// `artifacthub/<policy>/<version>/{artifacthub-pkg.yml,README.md}` for the
 /// current version of every policy.
 pub fn files(root: &Path, policies: &[Policy]) -> Result<BTreeMap<PathBuf, String>, String> {

@@ -13,6 +13,7 @@ pub mod metadata;
 #[cfg(feature = "oci")]
 pub mod oci;
 pub mod policy;
+pub mod registry;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -30,11 +31,13 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-/// Every generated file (deploy manifests and Artifact Hub packages), keyed
+/// Every generated file (deploy manifests, Artifact Hub packages, the
+/// policy lists of the harness, the fuzz workspace and the README), keyed
 /// by its path relative to the repository root.
 pub fn package_files(root: &Path) -> Result<BTreeMap<PathBuf, String>, String> {
     let policies = policy::Policy::load_all(root)?;
     let mut files = deploy::files(root, &policies)?;
     files.extend(artifacthub::files(root, &policies)?);
+    files.extend(registry::files(root, &policies)?);
     Ok(files)
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use xtask::{annotate, policy::Policy, workspace_root};
 
 const USAGE: &str = "\
-usage: xtask annotate                 embed metadata.yml + README into dist/<policy>.wasm
+usage: xtask annotate [POLICY...]     embed metadata.yml + README into dist/<policy>.wasm
        xtask package                  regenerate deploy/ manifests and artifacthub/ packages
 with --features oci:
        xtask push REGISTRY [--key cosign.key]
@@ -20,8 +20,16 @@ with --features oci:
        xtask keygen [DIR]             write a cosign key pair DIR/cosign.key + DIR/cosign.pub
                                       (password: COSIGN_PASSWORD)";
 
-fn annotate_dist(root: &Path) -> Result<(), String> {
-    for policy in Policy::load_all(root)? {
+fn annotate_dist(root: &Path, names: &[&str]) -> Result<(), String> {
+    let policies = if names.is_empty() {
+        Policy::load_all(root)?
+    } else {
+        names
+            .iter()
+            .map(|name| Policy::load(root, name))
+            .collect::<Result<_, _>>()?
+    };
+    for policy in policies {
         let path = root.join("dist").join(format!("{}.wasm", policy.name));
         let module = std::fs::read(&path)
             .map_err(|e| format!("{}: {e}; run `just build`", path.display()))?;
@@ -36,7 +44,27 @@ fn annotate_dist(root: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Today's date in UTC as `YYYY-MM-DD` (the civil-from-days algorithm of
+/// Howard Hinnant's date library, for the proleptic Gregorian calendar).
+fn today() -> Result<String, String> {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|e| e.to_string())?
+        .as_secs();
+    let z = (secs / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    Ok(format!("{year:04}-{month:02}-{day:02}"))
+}
+
 fn package(root: &Path) -> Result<(), String> {
+    xtask::artifacthub::date_new_versions(root, &Policy::load_all(root)?, &today()?)?;
     for (relative, content) in xtask::package_files(root)? {
         let path = root.join(&relative);
         if let Some(dir) = path.parent() {
@@ -207,7 +235,7 @@ fn key_option<'a>(args: &[&'a str]) -> Result<(Vec<&'a str>, Option<&'a str>), S
 fn run(root: &Path, args: &[&str]) -> Result<(), String> {
     let (positional, key) = key_option(args)?;
     match (positional.as_slice(), key) {
-        (["annotate"], None) => annotate_dist(root),
+        (["annotate", names @ ..], None) => annotate_dist(root, names),
         (["package"], None) => package(root),
         (["push", registry], key) => registry::push(root, registry, key),
         (["pull", reference], key) => registry::pull(reference, None, key),

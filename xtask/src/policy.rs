@@ -15,7 +15,7 @@ pub struct Policy {
     pub readme: String,
     /// `questions-ui.yml` verbatim, for the Kubewarden UI.
     pub questions_ui: String,
-    /// `examples/settings/<name>.yaml`, the settings the deploy manifest uses.
+    /// `policies/<name>/settings.yaml`, the settings the deploy manifest uses.
     pub settings: serde_yaml::Value,
 }
 
@@ -52,7 +52,7 @@ impl Policy {
         let metadata_path = dir.join("metadata.yml");
         let metadata = Metadata::parse(&read(&metadata_path)?, name, &version)
             .map_err(|e| format!("{}: {e}", metadata_path.display()))?;
-        let settings_path = root.join("examples/settings").join(format!("{name}.yaml"));
+        let settings_path = dir.join("settings.yaml");
         let settings = serde_yaml::from_str(&read(&settings_path)?)
             .map_err(|e| format!("{}: {e}", settings_path.display()))?;
         Ok(Policy {

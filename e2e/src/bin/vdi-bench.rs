@@ -27,9 +27,10 @@ use std::time::{Duration, Instant};
 
 use e2e::Metadata;
 use e2e::host::PolicyModule;
+use e2e::inputs::Bench;
 use e2e::size::{GZIP_BUDGET, ModuleSize, RAW_BUDGET};
 use serde_json::{Value, json};
-use shared::host::{GetResource, KubernetesHost};
+use shared::policy::Native;
 use shared::wapc_guest::CallResult;
 
 /// Compiles per module; the slowest one is held against the target.
@@ -46,96 +47,10 @@ const FRESH_P99_LARGE: Duration = Duration::from_millis(3);
 const COMPILE_MAX: Duration = Duration::from_secs(1);
 const FLOOR_RATIO_MAX: f64 = 1.4;
 
-/// A policy's validation compiled natively, through the same entry point
-/// the module registers.
-type Native = fn(&[u8]) -> CallResult;
-
-/// Requests of one object kind, in `e2e/bench/`.
-struct Family {
-    name: &'static str,
-    small: &'static str,
-    large: &'static str,
-}
-
-const PODS: Family = Family {
-    name: "Pod",
-    small: "pod-small.json",
-    large: "pod-large.json",
-};
-const NETWORK_POLICIES: Family = Family {
-    name: "NetworkPolicy",
-    small: "networkpolicy-small.json",
-    large: "networkpolicy-large.json",
-};
-const SESSIONS: Family = Family {
-    name: "VDISession",
-    small: "vdisession-small.json",
-    large: "vdisession-large.json",
-};
-const FAMILIES: [&Family; 3] = [&PODS, &NETWORK_POLICIES, &SESSIONS];
-
-/// Each policy with the kind of object it is scoped to.
-const POLICIES: [(&str, &Family, Native); 5] = [
-    ("trusted-registries", &PODS, native_trusted_registries),
-    (
-        "restricted-security-context",
-        &PODS,
-        native_restricted_security_context,
-    ),
-    ("gpu-limits", &PODS, native_gpu_limits),
-    (
-        "egress-metadata-block",
-        &NETWORK_POLICIES,
-        native_egress_metadata_block,
-    ),
-    ("session-ownership", &SESSIONS, native_session_ownership),
-];
-
 const NOOP: &str = "noop (floor)";
 
-fn native_trusted_registries(payload: &[u8]) -> CallResult {
-    shared::guest::validate::<trusted_registries::settings::Settings, _>(
-        payload,
-        trusted_registries::validate::validate,
-    )
-}
-
-fn native_restricted_security_context(payload: &[u8]) -> CallResult {
-    shared::guest::validate::<restricted_security_context::settings::Settings, _>(
-        payload,
-        restricted_security_context::validate::validate,
-    )
-}
-
-fn native_gpu_limits(payload: &[u8]) -> CallResult {
-    shared::guest::validate::<gpu_limits::settings::Settings, _>(
-        payload,
-        gpu_limits::validate::validate,
-    )
-}
-
-fn native_egress_metadata_block(payload: &[u8]) -> CallResult {
-    shared::guest::validate::<egress_metadata_block::settings::Settings, _>(
-        payload,
-        egress_metadata_block::validate::validate,
-    )
-}
-
-/// The benchmark requests are VDISession CREATEs, which look nothing up.
-struct NoCluster;
-
-impl KubernetesHost for NoCluster {
-    fn get_resource(&self, request: &GetResource<'_>) -> Result<Vec<u8>, String> {
-        Err(format!("{} not found", request.describe()))
-    }
-}
-
-fn native_session_ownership(payload: &[u8]) -> CallResult {
-    shared::guest::validate::<session_ownership::settings::Settings, _>(
-        payload,
-        |request, settings| session_ownership::validate::validate(request, settings, &NoCluster),
-    )
-}
+/// The benchmark requests look nothing up: a lookup fails closed.
+const NO_CLUSTER: &shared::policy::NoCluster = &shared::policy::NoCluster;
 
 struct Args {
     noop: PathBuf,
@@ -172,13 +87,12 @@ struct Request {
 }
 
 fn request(
-    file: &str,
+    path: &Path,
     label: &'static str,
     samples: usize,
     settings: &Value,
 ) -> Result<Request, String> {
-    let path = e2e::workspace_root().join("e2e/bench").join(file);
-    let fixture = e2e::read_document(&path)?;
+    let fixture = e2e::read_document(path)?;
     let request = e2e::wrap::as_policy_server_request(&fixture)
         .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(Request {
@@ -190,19 +104,15 @@ fn request(
     })
 }
 
-fn requests(family: &Family, settings: &Value) -> Result<[Request; 2], String> {
+fn requests(bench: &Bench, settings: &Value) -> Result<[Request; 2], String> {
     Ok([
-        request(family.small, "small", SMALL_SAMPLES, settings)?,
-        request(family.large, "large", LARGE_SAMPLES, settings)?,
+        request(&bench.small, "small", SMALL_SAMPLES, settings)?,
+        request(&bench.large, "large", LARGE_SAMPLES, settings)?,
     ])
 }
 
 fn settings(policy: &str) -> Result<Value, String> {
-    e2e::read_document(
-        &e2e::workspace_root()
-            .join("examples/settings")
-            .join(format!("{policy}.yaml")),
-    )
+    e2e::policy_settings(policy)
 }
 
 /// Median and 99th percentile (nearest rank) of some samples.
@@ -291,7 +201,9 @@ fn verdict(raw: &[u8]) -> Result<String, String> {
 
 struct Run {
     module: String,
-    family: &'static str,
+    family: String,
+    /// The request file, which ties a policy's run to the floor's.
+    file: PathBuf,
     request: &'static str,
     payload_bytes: usize,
     verdict: String,
@@ -302,10 +214,11 @@ struct Run {
 
 fn bench_request(
     module: &PolicyModule,
-    family: &'static str,
+    bench: &Bench,
     request: &Request,
-    native: Option<Native>,
+    native: Option<&Native>,
 ) -> Result<Run, String> {
+    let family = &bench.family;
     let payload = request.payload.as_slice();
     let call = |host: &wapc::WapcHost| {
         host.call("validate", payload)
@@ -314,7 +227,7 @@ fn bench_request(
     let first = call(&module.fresh_instance()?)?;
     let verdict = verdict(&first)?;
     if let Some(native) = native {
-        let native_verdict = verdict_of(native(payload))?;
+        let native_verdict = verdict_of((native.validate)(payload, NO_CLUSTER))?;
         if native_verdict != verdict {
             return Err(format!(
                 "{} {family} {}: Wasm says {verdict:?}, native says {native_verdict:?}",
@@ -335,14 +248,21 @@ fn bench_request(
     })?;
     let native = match native {
         Some(native) => Some(measure(request.samples, || {
-            black_box(native(black_box(payload)).map_err(|e| e.to_string())?);
+            black_box(
+                (native.validate)(black_box(payload), NO_CLUSTER).map_err(|e| e.to_string())?,
+            );
             Ok(())
         })?),
         None => None,
     };
     Ok(Run {
         module: module.name.clone(),
-        family,
+        family: family.clone(),
+        file: if request.label == "small" {
+            bench.small.clone()
+        } else {
+            bench.large.clone()
+        },
         request: request.label,
         payload_bytes: payload.len(),
         verdict,
@@ -405,8 +325,7 @@ fn millis(d: Duration) -> f64 {
 
 /// The floor run for the same request, if the no-op module ran it.
 fn floor<'a>(runs: &'a [Run], run: &Run) -> Option<&'a Run> {
-    runs.iter()
-        .find(|r| r.module == NOOP && r.family == run.family && r.request == run.request)
+    runs.iter().find(|r| r.module == NOOP && r.file == run.file)
 }
 
 fn ratio(a: Duration, b: Duration) -> f64 {
@@ -618,20 +537,31 @@ fn bench(args: &Args) -> Result<bool, String> {
             .map_err(|e| format!("noop metadata: {e}"))?;
     let (noop_size, noop) = compile(NOOP, &read(&args.noop)?, &noop_metadata)?;
     modules.push(noop_size);
-    for family in FAMILIES {
-        for request in requests(family, &json!({}))? {
-            eprintln!("{NOOP}: {} {}", request.label, family.name);
-            runs.push(bench_request(&noop, family.name, &request, None)?);
+    let mut benches = Vec::new();
+    for native in e2e::registry::POLICIES {
+        benches.push((native, Bench::load(native.name)?));
+    }
+    let names: Vec<&str> = e2e::registry::POLICIES.iter().map(|n| n.name).collect();
+    if names != e2e::policy_names()? {
+        return Err("the policy registry is stale; run `just package`".into());
+    }
+    let mut floors: Vec<&Bench> = Vec::new();
+    for (_, bench) in &benches {
+        if floors
+            .iter()
+            .any(|b| b.small == bench.small && b.large == bench.large)
+        {
+            continue;
+        }
+        floors.push(bench);
+        for request in requests(bench, &json!({}))? {
+            eprintln!("{NOOP}: {} {}", request.label, bench.family);
+            runs.push(bench_request(&noop, bench, &request, None)?);
         }
     }
 
-    let benched: Vec<&str> = POLICIES.iter().map(|(name, ..)| *name).collect();
-    for policy in e2e::policy_names()? {
-        if !benched.contains(&policy.as_str()) {
-            eprintln!("warning: policies/{policy} has no benchmark entry in vdi-bench");
-        }
-    }
-    for (policy, family, native) in POLICIES {
+    for (native, bench) in &benches {
+        let policy = native.name;
         let metadata = e2e::policy_metadata(policy)?;
         let (size, module) = compile(
             policy,
@@ -647,9 +577,9 @@ fn bench(args: &Args) -> Result<bool, String> {
                 verdict.message
             ));
         }
-        for request in requests(family, &settings)? {
-            eprintln!("{policy}: {} {}", request.label, family.name);
-            runs.push(bench_request(&module, family.name, &request, Some(native))?);
+        for request in requests(bench, &settings)? {
+            eprintln!("{policy}: {} {}", request.label, bench.family);
+            runs.push(bench_request(&module, bench, &request, Some(native))?);
         }
     }
 

@@ -3,7 +3,7 @@
 //!
 //! Usage: vdi-check [--user NAME] [--group NAME]... [PATH]...
 //! PATHs are files or directories of YAML manifests (default: `examples/`);
-//! `examples/settings/` holds the settings and is never evaluated.
+//! each policy's `settings.yaml` holds its settings.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -84,7 +84,7 @@ fn load_policies() -> Result<Vec<Policy>, String> {
         .into_iter()
         .map(|name| {
             let module = PolicyModule::load_policy(&name)?;
-            let settings_path = root.join("examples/settings").join(format!("{name}.yaml"));
+            let settings_path = root.join("policies").join(name).join("settings.yaml");
             let settings = if settings_path.is_file() {
                 e2e::read_document(&settings_path)?
             } else {

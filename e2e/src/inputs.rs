@@ -1,0 +1,293 @@
+//! The inputs a policy keeps in its own directory for the bench and the
+//! limits test, so a new policy is picked up without editing the harness:
+//! `policies/<policy>/bench.yml` and `policies/<policy>/limits.yml`.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::wrap::{WrapOptions, wrap};
+
+/// `bench.yml`: the two AdmissionRequests `just bench` measures the policy on.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Bench {
+    /// What the requests hold, for the tables (`Pod`, `NetworkPolicy`).
+    pub family: String,
+    /// About 4.5 KB; relative to `bench.yml`.
+    pub small: PathBuf,
+    /// About 110 KB; relative to `bench.yml`.
+    pub large: PathBuf,
+}
+
+fn read_yaml<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+impl Bench {
+    /// Reads `policies/<policy>/bench.yml`, paths made absolute.
+    pub fn load(policy: &str) -> Result<Bench, String> {
+        let dir = crate::policy_dir(policy);
+        let mut bench: Bench = read_yaml(&dir.join("bench.yml"))?;
+        bench.small = dir.join(&bench.small);
+        bench.large = dir.join(&bench.large);
+        Ok(bench)
+    }
+}
+
+/// What a limits input must get back.
+#[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Want {
+    /// A rejection: the violation sits past the bulk and must be found.
+    Reject,
+    /// Any answer that is not a trap or a timeout.
+    Verdict,
+}
+
+/// How a seed manifest is blown up.
+#[derive(Debug, Clone)]
+pub enum Grow {
+    /// Puts copies of the first element of the list at `path` in front of
+    /// it until the list has `count` elements, so a violation kept last in
+    /// the seed sits behind the bulk.
+    Repeat { path: String, count: usize },
+    /// Pads the string at `path` to `bytes` bytes (repeating its last character).
+    Inflate { path: String, bytes: usize },
+    /// Sets `path` to objects nested `depth` deep.
+    Nest { path: String, depth: usize },
+}
+
+/// `grow:` as written: exactly one of `repeat`, `inflate`, `nest`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GrowSpec {
+    repeat: Option<PathCount>,
+    inflate: Option<PathBytes>,
+    nest: Option<PathDepth>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PathCount {
+    path: String,
+    count: usize,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PathBytes {
+    path: String,
+    bytes: usize,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PathDepth {
+    path: String,
+    depth: usize,
+}
+
+impl<'de> Deserialize<'de> for Grow {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let spec = GrowSpec::deserialize(deserializer)?;
+        match (spec.repeat, spec.inflate, spec.nest) {
+            (Some(PathCount { path, count }), None, None) => Ok(Grow::Repeat { path, count }),
+            (None, Some(PathBytes { path, bytes }), None) => Ok(Grow::Inflate { path, bytes }),
+            (None, None, Some(PathDepth { path, depth })) => Ok(Grow::Nest { path, depth }),
+            _ => Err(serde::de::Error::custom(
+                "grow needs exactly one of repeat, inflate, nest",
+            )),
+        }
+    }
+}
+
+/// One entry of `limits.yml`.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Limit {
+    pub label: String,
+    /// The seed manifest, relative to `limits.yml`.
+    pub manifest: PathBuf,
+    #[serde(default = "create")]
+    pub operation: String,
+    #[serde(default = "alice")]
+    pub user: String,
+    pub grow: Grow,
+    pub want: Want,
+}
+
+fn create() -> String {
+    "CREATE".into()
+}
+
+fn alice() -> String {
+    "oidc:alice".into()
+}
+
+impl Limit {
+    /// Reads `policies/<policy>/limits.yml`.
+    pub fn load_all(policy: &str) -> Result<Vec<Limit>, String> {
+        let dir = crate::policy_dir(policy);
+        let mut limits: Vec<Limit> = read_yaml(&dir.join("limits.yml"))?;
+        for limit in &mut limits {
+            limit.manifest = dir.join(&limit.manifest);
+        }
+        Ok(limits)
+    }
+
+    /// The AdmissionRequest: the seed grown, wrapped for the operation. An
+    /// UPDATE's stored object is the seed before growing.
+    pub fn request(&self) -> Result<Value, String> {
+        let seed = crate::read_document(&self.manifest)?;
+        let mut grown = seed.clone();
+        grow(&mut grown, &self.grow).map_err(|e| format!("{}: {e}", self.label))?;
+        let options = WrapOptions {
+            operation: self.operation.clone(),
+            user: self.user.clone(),
+            old_object: (self.operation == "UPDATE").then_some(seed),
+            ..WrapOptions::default()
+        };
+        wrap(&grown, &options)
+    }
+}
+
+/// The value at a dotted path (`spec.containers.0.image`); numbers index
+/// lists, and missing object members are created.
+fn at<'v>(value: &'v mut Value, path: &str) -> Result<&'v mut Value, String> {
+    path.split('.').try_fold(value, |v, segment| match v {
+        Value::Array(items) => segment
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| items.get_mut(i))
+            .ok_or_else(|| format!("{path}: no element {segment}")),
+        Value::Object(map) => Ok(map.entry(segment.to_string()).or_insert(Value::Null)),
+        Value::Null => {
+            *v = Value::Object(Map::new());
+            match v {
+                Value::Object(map) => Ok(map.entry(segment.to_string()).or_insert(Value::Null)),
+                _ => Err(format!("{path}: not an object at {segment}")),
+            }
+        }
+        _ => Err(format!("{path}: not an object or list at {segment}")),
+    })
+}
+
+pub fn grow(manifest: &mut Value, how: &Grow) -> Result<(), String> {
+    match how {
+        Grow::Repeat { path, count } => {
+            let list = at(manifest, path)?
+                .as_array_mut()
+                .ok_or_else(|| format!("{path} is not a list"))?;
+            let first = list
+                .first()
+                .cloned()
+                .ok_or_else(|| format!("{path} is empty"))?;
+            let mut grown = vec![first; count.saturating_sub(list.len())];
+            grown.append(list);
+            *list = grown;
+        }
+        Grow::Inflate { path, bytes } => {
+            let value = at(manifest, path)?;
+            let text = value
+                .as_str()
+                .ok_or_else(|| format!("{path} is not a string"))?;
+            let pad = text.chars().last().unwrap_or('a');
+            let missing = bytes.saturating_sub(text.len()) / pad.len_utf8();
+            let inflated = format!("{}{text}", pad.to_string().repeat(missing));
+            *value = Value::String(inflated);
+        }
+        Grow::Nest { path, depth } => {
+            let mut nested = json!({});
+            for _ in 0..*depth {
+                nested = json!({ "x": nested });
+            }
+            *at(manifest, path)? = nested;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeat_copies_the_first_element_and_keeps_the_last_last() {
+        let mut m = json!({"spec": {"rules": [{"a": 1}, {"a": 2}]}});
+        grow(
+            &mut m,
+            &Grow::Repeat {
+                path: "spec.rules".into(),
+                count: 5,
+            },
+        )
+        .unwrap();
+        let rules = m["spec"]["rules"].as_array().unwrap();
+        assert_eq!(rules.len(), 5);
+        assert!(rules[..4].iter().all(|r| r == &json!({"a": 1})));
+        assert_eq!(rules[4], json!({"a": 2}));
+    }
+
+    #[test]
+    fn inflate_and_nest_reach_their_sizes() {
+        let mut m = json!({"spec": {"containers": [{"image": "evil.example.net/x:1"}]}});
+        grow(
+            &mut m,
+            &Grow::Inflate {
+                path: "spec.containers.0.image".into(),
+                bytes: 1000,
+            },
+        )
+        .unwrap();
+        let image = m["spec"]["containers"][0]["image"].as_str().unwrap();
+        assert_eq!(image.len(), 1000);
+        assert!(image.ends_with("evil.example.net/x:1"));
+        grow(
+            &mut m,
+            &Grow::Nest {
+                path: "spec.deep".into(),
+                depth: 3,
+            },
+        )
+        .unwrap();
+        assert_eq!(m["spec"]["deep"], json!({"x": {"x": {"x": {}}}}));
+    }
+
+    #[test]
+    fn bad_paths_are_errors() {
+        let mut m = json!({"spec": {"rules": []}});
+        assert!(
+            grow(
+                &mut m,
+                &Grow::Repeat {
+                    path: "spec.rules".into(),
+                    count: 2
+                }
+            )
+            .is_err()
+        );
+        assert!(
+            grow(
+                &mut m,
+                &Grow::Repeat {
+                    path: "spec.rules.3".into(),
+                    count: 2
+                }
+            )
+            .is_err()
+        );
+        assert!(
+            grow(
+                &mut m,
+                &Grow::Inflate {
+                    path: "spec".into(),
+                    bytes: 2
+                }
+            )
+            .is_err()
+        );
+    }
+}
