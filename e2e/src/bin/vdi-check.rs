@@ -2,7 +2,8 @@
 //! match them, with the example settings, and prints a verdict table.
 //!
 //! Usage: vdi-check [--user NAME] [--group NAME]... [PATH]...
-//! PATHs are files or directories of YAML manifests (default: `examples/`);
+//! PATHs are files or directories of YAML manifests (default: `examples/`
+//! and every `policies/<policy>/examples/`);
 //! each policy's `settings.yaml` holds its settings.
 
 use std::path::{Path, PathBuf};
@@ -45,6 +46,12 @@ fn parse_args() -> Result<Args, String> {
     }
     if args.paths.is_empty() {
         args.paths.push(e2e::workspace_root().join("examples"));
+        for policy in e2e::policy_names()? {
+            let examples = e2e::policy_dir(&policy).join("examples");
+            if examples.is_dir() {
+                args.paths.push(examples);
+            }
+        }
     }
     Ok(args)
 }
