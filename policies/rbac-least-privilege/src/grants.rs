@@ -4,6 +4,8 @@
 //! `update certificatesigningrequests.certificates.k8s.io/approval`). The
 //! verb `*` means any verb.
 
+use std::fmt;
+
 use shared::quote::quote;
 
 /// The grants rejected by default, and why each is one.
@@ -109,6 +111,25 @@ impl Grant {
             ("", "pods/attach") => "attaches to the pods' running processes and their terminals",
             _ => "is listed in sensitiveGrants",
         }
+    }
+}
+
+/// The canonical spelling, which parses back to the same grant.
+impl fmt::Display for Grant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.verb.as_deref().unwrap_or("*"))?;
+        let (name, sub) = match self.resource.split_once('/') {
+            Some((name, sub)) => (name, Some(sub)),
+            None => (self.resource.as_str(), None),
+        };
+        write!(f, " {name}")?;
+        if !self.group.is_empty() {
+            write!(f, ".{}", self.group)?;
+        }
+        if let Some(sub) = sub {
+            write!(f, "/{sub}")?;
+        }
+        Ok(())
     }
 }
 

@@ -103,6 +103,16 @@ impl RolePattern {
     }
 }
 
+/// The canonical spelling, which parses back to the same pattern.
+impl fmt::Display for RolePattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(namespace) = &self.namespace {
+            write!(f, "{namespace}/")?;
+        }
+        f.write_str(&self.name)
+    }
+}
+
 /// Whether any pattern of `patterns` names `role`.
 pub fn any_matches(patterns: &[RolePattern], role: RoleId<'_>) -> bool {
     patterns.iter().any(|p| p.matches(role))
