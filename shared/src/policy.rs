@@ -21,6 +21,7 @@
 //! | UPDATE with `oldObject` absent or `null` | rejected (the API server always sends it) |
 //! | DELETE declared, `oldObject` absent or `null` | rejected |
 //! | CONNECT declared | the handler reads the request (the object is the options) |
+//! | a mutating route | the mutator fills in what is unset, then the handler judges the mutated object; admitted with the mutation, or rejected |
 
 use std::fmt::Write as _;
 
@@ -28,7 +29,7 @@ use wapc_guest::CallResult;
 
 use crate::host::KubernetesHost;
 use crate::kinds::{WORKLOAD_KINDS, WorkloadKind};
-use crate::request::{AdmissionRequest, Operation, Payload};
+use crate::request::{AdmissionRequest, Operation, Payload, RawValue};
 use crate::response::{Rejection, respond};
 use crate::settings::PolicySettings;
 
@@ -131,12 +132,29 @@ impl<'a, S> Input<'_, 'a, S> {
 
 pub type Handler<S> = fn(&Input<'_, '_, S>) -> Result<(), Rejection>;
 
+/// Fills in what a request left unset: the whole object as it should be
+/// stored, or `None` when nothing changes. It never decides the verdict: the
+/// route's handler then judges the mutated object, so a mutation can only
+/// turn a request the handler would accept anyway into a stored object.
+pub type Mutator<S> = fn(&Input<'_, '_, S>) -> Result<Option<serde_json::Value>, Rejection>;
+
 /// One row of a policy's table.
 pub struct Route<S> {
     pub resource: Resource,
     pub operations: &'static [Operation],
     pub handler: Handler<S>,
     pub workload: Option<&'static WorkloadKind>,
+    /// Set on the routes of a mutating policy (see [`Route::mutating`]).
+    pub mutator: Option<Mutator<S>>,
+}
+
+/// What a handled request comes to when it is admitted.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Admission {
+    /// Admitted as sent.
+    Accept,
+    /// Admitted with the object replaced by this one.
+    Mutate(serde_json::Value),
 }
 
 impl<S> Route<S> {
@@ -146,6 +164,7 @@ impl<S> Route<S> {
             operations,
             handler,
             workload: None,
+            mutator: None,
         }
     }
 
@@ -160,6 +179,7 @@ impl<S> Route<S> {
             operations,
             handler,
             workload: Some(kind),
+            mutator: None,
         }
     }
 
@@ -176,6 +196,18 @@ impl<S> Route<S> {
             operations,
             handler,
             workload: Some(kind),
+            mutator: None,
+        }
+    }
+}
+
+impl<S> Route<S> {
+    /// The same route, mutating first: `mutator` fills in defaults, then the
+    /// handler judges the result.
+    pub fn mutating(self, mutator: Mutator<S>) -> Self {
+        Route {
+            mutator: Some(mutator),
+            ..self
         }
     }
 }
@@ -206,12 +238,13 @@ pub trait Policy {
     fn routes() -> Vec<Route<Self::Settings>>;
 }
 
-/// Routes a decoded request through the operation table to its handler.
+/// Routes a decoded request through the operation table to its handler
+/// (and mutator, on a mutating route).
 pub fn dispatch<P: Policy>(
     request: &AdmissionRequest<'_>,
     settings: &P::Settings,
     host: &dyn KubernetesHost,
-) -> Result<(), Rejection> {
+) -> Result<Admission, Rejection> {
     let routes = P::routes();
     let mut same_resource = routes.iter().filter(|r| r.resource.matches(request));
     let Some(first) = same_resource.next() else {
@@ -223,7 +256,7 @@ pub fn dispatch<P: Policy>(
         .find(|r| r.operations.contains(&operation));
     let Some(route) = route else {
         return match operation {
-            Operation::Delete => Ok(()),
+            Operation::Delete => Ok(Admission::Accept),
             _ => Err(unhandled::<P>(request, &routes)),
         };
     };
@@ -240,12 +273,28 @@ pub fn dispatch<P: Policy>(
         }
         Operation::Connect => {}
     }
-    (route.handler)(&Input {
+    let input = Input {
         request,
         settings,
         host,
         workload: route.workload,
-    })
+    };
+    let Some(mutated) = route.mutator.map(|m| m(&input)).transpose()?.flatten() else {
+        return (route.handler)(&input).map(|()| Admission::Accept);
+    };
+    let text = serde_json::to_string(&mutated)
+        .map_err(|e| Rejection::new(format!("the mutated object cannot be encoded: {e}")))?;
+    let raw = RawValue::from_string(text)
+        .map_err(|e| Rejection::new(format!("the mutated object cannot be encoded: {e}")))?;
+    let mutated_request = AdmissionRequest {
+        object: Some(&raw),
+        ..request.clone()
+    };
+    (route.handler)(&Input {
+        request: &mutated_request,
+        ..input
+    })?;
+    Ok(Admission::Mutate(mutated))
 }
 
 /// The one "not handled" message: what came, what the policy handles, and
@@ -294,10 +343,15 @@ pub fn describe<S>(routes: &[Route<S>]) -> String {
 /// The `validate` entry point on a raw payload: decode, settings, dispatch,
 /// respond. Every failure is a rejection, never an error or a trap.
 pub fn validate<P: Policy>(payload: &[u8], host: &dyn KubernetesHost) -> CallResult {
-    respond(Payload::decode(payload).and_then(|p| {
+    let outcome = Payload::decode(payload).and_then(|p| {
         let settings = p.settings::<P::Settings>()?;
         dispatch::<P>(&p.request, &settings, host)
-    }))
+    });
+    match outcome {
+        Ok(Admission::Mutate(object)) => kubewarden_policy_sdk::mutate_request(object),
+        Ok(Admission::Accept) => respond(Ok(())),
+        Err(rejection) => respond(Err(rejection)),
+    }
 }
 
 /// An admission rule row of the table, for comparing with `metadata.yml`.
@@ -445,7 +499,9 @@ mod tests {
     fn run(request: &str) -> Result<(), Rejection> {
         let body = format!(r#"{{"request": {request}}}"#);
         let payload = Payload::decode(body.as_bytes())?;
-        dispatch::<Example>(&payload.request, &NoSettings {}, &NoCluster)
+        dispatch::<Example>(&payload.request, &NoSettings {}, &NoCluster).map(|a| {
+            assert_eq!(a, Admission::Accept);
+        })
     }
 
     const POD: &str = r#""kind":{"group":"","version":"v1","kind":"Pod"}"#;
@@ -565,6 +621,71 @@ mod tests {
             String::from_utf8(settings)
                 .unwrap()
                 .contains("unknown field")
+        );
+    }
+
+    /// Labels every object `checked: "yes"` unless it already says; the
+    /// handler refuses `checked: "no"`, so the verdict is on the result.
+    struct Labelling;
+
+    fn label(input: &Input<'_, '_, NoSettings>) -> Result<Option<serde_json::Value>, Rejection> {
+        let mut object: serde_json::Value = input.request.decode_object()?;
+        if object.get("checked").is_some() {
+            return Ok(None);
+        }
+        object["checked"] = "yes".into();
+        Ok(Some(object))
+    }
+
+    fn refuse_no(input: &Input<'_, '_, NoSettings>) -> Result<(), Rejection> {
+        let object: serde_json::Value = input.request.decode_object()?;
+        match object["checked"].as_str() {
+            Some("no") => Err(Rejection::new("checked is no")),
+            Some(_) => Ok(()),
+            None => Err(Rejection::new("checked is unset")),
+        }
+    }
+
+    impl Policy for Labelling {
+        const NAME: &'static str = "labelling";
+        type Settings = NoSettings;
+        fn routes() -> Vec<Route<NoSettings>> {
+            vec![Route::new(SESSIONS, WRITES, refuse_no).mutating(label)]
+        }
+    }
+
+    fn mutate(object: &str) -> Result<Admission, Rejection> {
+        let body = format!(
+            r#"{{"request": {{"kind":{{"group":"vdi.kasm.io","version":"v1alpha1","kind":"VDISession"}},"operation":"CREATE","object":{object}}}}}"#
+        );
+        let payload = Payload::decode(body.as_bytes())?;
+        dispatch::<Labelling>(&payload.request, &NoSettings {}, &NoCluster)
+    }
+
+    #[test]
+    fn a_mutating_route_fills_in_and_the_handler_judges_the_result() {
+        assert_eq!(
+            mutate(r#"{"spec":{}}"#),
+            Ok(Admission::Mutate(
+                serde_json::json!({"spec": {}, "checked": "yes"})
+            ))
+        );
+        assert_eq!(mutate(r#"{"checked":"yes"}"#), Ok(Admission::Accept));
+        assert_eq!(
+            mutate(r#"{"checked":"no"}"#),
+            Err(Rejection::new("checked is no"))
+        );
+    }
+
+    #[test]
+    fn the_mutation_travels_in_the_validation_response() {
+        let payload = br#"{"request": {"kind":{"group":"vdi.kasm.io","version":"v1alpha1","kind":"VDISession"},"operation":"CREATE","object":{}}}"#;
+        let answer = validate::<Labelling>(payload, &NoCluster).unwrap();
+        let answer: serde_json::Value = serde_json::from_slice(&answer).unwrap();
+        assert_eq!(answer["accepted"], true);
+        assert_eq!(
+            answer["mutated_object"],
+            serde_json::json!({"checked": "yes"})
         );
     }
 }

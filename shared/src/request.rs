@@ -43,7 +43,7 @@ impl<'a> Payload<'a> {
 /// policies read. Field names follow the API (camelCase); the snake_case
 /// aliases accept what the Kubewarden SDK serializes, so requests recorded
 /// with either spelling decode.
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub struct AdmissionRequest<'a> {
     #[serde(default, borrow)]
@@ -111,7 +111,7 @@ fn present(raw: Option<&RawValue>) -> Option<&RawValue> {
     raw.filter(|r| r.get() != "null")
 }
 
-#[derive(Deserialize, Default, Debug, PartialEq, Eq)]
+#[derive(Deserialize, Default, Debug, Clone, PartialEq, Eq)]
 pub struct GroupVersionKind<'a> {
     #[serde(default, borrow)]
     pub group: Cow<'a, str>,
@@ -138,7 +138,7 @@ impl std::fmt::Display for GroupVersionKind<'_> {
     }
 }
 
-#[derive(Deserialize, Default, Debug)]
+#[derive(Deserialize, Default, Debug, Clone)]
 pub struct UserInfo<'a> {
     #[serde(default, borrow)]
     pub username: Cow<'a, str>,
