@@ -61,11 +61,12 @@ pub trait KubernetesHost {
 }
 
 /// The real host: policy-server (or the e2e harness) behind `__host_call`.
-/// Only linked into the Wasm module, where the waPC imports exist.
-#[cfg(target_arch = "wasm32")]
+/// Only linked into the policy modules (`wasm32-wasip1`), where the waPC
+/// imports exist; a browser build of the policies has no such host.
+#[cfg(all(target_arch = "wasm32", target_os = "wasi"))]
 pub struct WapcHost;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", target_os = "wasi"))]
 impl KubernetesHost for WapcHost {
     fn get_resource(&self, request: &GetResource<'_>) -> Result<Vec<u8>, String> {
         let message = serde_json::to_vec(request).map_err(|e| e.to_string())?;

@@ -422,7 +422,7 @@ macro_rules! register_policy {
         /// This policy's entry points, compiled natively.
         pub const NATIVE: $crate::policy::Native = $crate::policy::Native::of::<$policy>();
 
-        #[cfg(target_arch = "wasm32")]
+        #[cfg(all(target_arch = "wasm32", target_os = "wasi"))]
         #[unsafe(no_mangle)]
         pub extern "C" fn wapc_init() {
             fn validate(payload: &[u8]) -> $crate::wapc_guest::CallResult {
