@@ -69,7 +69,10 @@ impl Want<'_> {
             Want::GoTrue => format!("{parameter}: \"true\" (or 1, t, T, TRUE, True)"),
             Want::Set => format!("{parameter} set to a key"),
             Want::Glob("*") => format!("{parameter} set"),
-            Want::Glob(pattern) => format!("{parameter} matching {pattern:?}"),
+            Want::Glob(pattern) if pattern.contains('*') => {
+                format!("{parameter} matching {pattern:?}")
+            }
+            Want::Glob(value) => format!("{parameter}: {value:?}"),
         }
     }
 }

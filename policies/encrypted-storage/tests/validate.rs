@@ -563,3 +563,36 @@ fn metadata_rules_equal_the_routes() {
         json!([{"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass"}])
     );
 }
+
+fn settings_verdict(settings: &Value) -> Value {
+    let raw = (encrypted_storage::NATIVE.validate_settings)(settings.to_string().as_bytes())
+        .expect("validate_settings answers");
+    serde_json::from_slice(&raw).expect("a SettingsValidationResponse")
+}
+
+/// The example settings and the UI's defaults both load.
+#[test]
+fn shipped_settings_are_valid() {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let example: Value =
+        serde_yaml::from_str(&std::fs::read_to_string(format!("{dir}/settings.yaml")).unwrap())
+            .unwrap();
+    assert_eq!(
+        settings_verdict(&example)["valid"],
+        json!(true),
+        "{example}"
+    );
+    let questions: Value =
+        serde_yaml::from_str(&std::fs::read_to_string(format!("{dir}/questions-ui.yml")).unwrap())
+            .unwrap();
+    let mut defaults = json!({});
+    for q in questions["questions"].as_array().unwrap() {
+        defaults[q["variable"].as_str().unwrap()] = q["default"].clone();
+    }
+    assert_eq!(
+        settings_verdict(&defaults)["valid"],
+        json!(true),
+        "{defaults}"
+    );
+    assert_eq!(settings_verdict(&json!({}))["valid"], json!(false));
+}
