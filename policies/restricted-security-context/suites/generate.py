@@ -10,11 +10,13 @@ restricted overrides) with passing and failing inputs; expectations follow the
 upstream check sources (kubernetes/pod-security-admission policy/check_*.go).
 
 Run from anywhere (needs PyYAML); it rewrites fixtures/{pod,deployment,cronjob,ephemeral}/
-and parity-*.yaml next to this file:
+and parity-*.yaml next to this file, or under --out DIR (the drift test,
+tests/parity_generator.rs, regenerates there and compares):
 
-    python3 policies/restricted-security-context/suites/generate.py
+    python3 policies/restricted-security-context/suites/generate.py [--out DIR]
 """
 
+import argparse
 import copy
 import os
 import shutil
@@ -445,7 +447,10 @@ VARIANTS = {
 
 
 def main():
-    fixtures = os.path.join(HERE, "fixtures")
+    parser = argparse.ArgumentParser(description="Generate the PSA parity suites.")
+    parser.add_argument("--out", default=HERE, help="directory to write into (default: beside this script)")
+    out = parser.parse_args().out
+    fixtures = os.path.join(out, "fixtures")
     for variant in VARIANTS:
         shutil.rmtree(os.path.join(fixtures, variant), ignore_errors=True)
         os.makedirs(os.path.join(fixtures, variant))
@@ -457,15 +462,15 @@ def main():
             rel = f"fixtures/{variant}/{case['name']}.yaml"
             entry = {"name": case["name"]}
             if variant == "pod":
-                dump(pod, os.path.join(HERE, rel))
+                dump(pod, os.path.join(out, rel))
             elif variant == "deployment":
-                dump(deployment(pod), os.path.join(HERE, rel))
+                dump(deployment(pod), os.path.join(out, rel))
             elif variant == "cronjob":
-                dump(cronjob(pod), os.path.join(HERE, rel))
+                dump(cronjob(pod), os.path.join(out, rel))
             else:
-                dump(pod, os.path.join(HERE, rel))
+                dump(pod, os.path.join(out, rel))
                 old_rel = f"fixtures/{variant}/{case['name']}.old.yaml"
-                dump(old, os.path.join(HERE, old_rel))
+                dump(old, os.path.join(out, old_rel))
             entry["manifest"] = rel
             if variant == "ephemeral":
                 entry["operation"] = "UPDATE"
@@ -485,7 +490,7 @@ def main():
             "# Hardening is off so that the verdict must equal PSA's; one case per check input\n"
             "# (check IDs in generate.py).\n"
         )
-        with open(os.path.join(HERE, f"parity-{variant}.yaml"), "w") as f:
+        with open(os.path.join(out, f"parity-{variant}.yaml"), "w") as f:
             f.write(header)
             yaml.dump({"settings": PSA_ONLY, "cases": suite_cases}, f, Dumper=Dumper, sort_keys=False, default_flow_style=False, width=400, allow_unicode=True)
     checks = sorted({c["check"] for c in CASES} - {"(all)"})
