@@ -27,11 +27,32 @@ impl std::fmt::Display for Rejection {
     }
 }
 
+/// The longest rejection message sent back, in bytes. Messages list every
+/// violation, each quoting what it objects to; whatever a request holds,
+/// the answer policy-server logs and the API server returns stays bounded.
+pub const MAX_MESSAGE_BYTES: usize = 16 * 1024;
+
+/// Cuts `message` to [`MAX_MESSAGE_BYTES`] at a character boundary, saying
+/// how much was left out.
+fn bounded(mut message: String) -> String {
+    if message.len() <= MAX_MESSAGE_BYTES {
+        return message;
+    }
+    let total = message.len();
+    let mut cut = MAX_MESSAGE_BYTES;
+    while !message.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    message.truncate(cut);
+    message.push_str(&format!("… (message cut at {cut} of {total} bytes)"));
+    message
+}
+
 /// Serializes the outcome of a validation as a Kubewarden ValidationResponse.
 pub fn respond(outcome: Result<(), Rejection>) -> CallResult {
     match outcome {
         Ok(()) => accept_request(),
-        Err(rejection) => reject_request(Some(rejection.0), None, None, None),
+        Err(rejection) => reject_request(Some(bounded(rejection.0)), None, None, None),
     }
 }
 
@@ -50,5 +71,19 @@ mod tests {
         let denied: ValidationResponse = serde_json::from_slice(&denied).unwrap();
         assert!(!denied.accepted);
         assert_eq!(denied.message.as_deref(), Some("image is untrusted"));
+    }
+
+    #[test]
+    fn long_messages_are_cut_at_a_character_boundary() {
+        let long = format!("untrusted: {}", "é".repeat(MAX_MESSAGE_BYTES));
+        let denied = respond(Err(Rejection::new(long.clone()))).unwrap();
+        let denied: ValidationResponse = serde_json::from_slice(&denied).unwrap();
+        let message = denied.message.unwrap();
+        assert!(message.len() < MAX_MESSAGE_BYTES + 64, "{}", message.len());
+        assert!(message.starts_with("untrusted: é"));
+        assert!(
+            message.ends_with(&format!("of {} bytes)", long.len())),
+            "{message}"
+        );
     }
 }
