@@ -85,7 +85,7 @@ lint: setup
 # built (a release build would compile wasmtime again). From a fresh clone the
 # host build (wasmtime, mostly one crate at a time) is most of the time, so
 # the Wasm builds run beside it on the other core.
-# Build, then measure size, compile and per-request latency of every policy against a no-op floor (see BENCHMARKS.md).
+# Build, then measure size, compile and per-request latency of every policy against the no-op and parse floors (see BENCHMARKS.md).
 bench: setup
     #!/usr/bin/env bash
     set -euo pipefail
@@ -93,12 +93,13 @@ bench: setup
     host=$!
     trap 'kill "$host" 2>/dev/null || true' EXIT
     just build
-    cargo build --release --locked --target {{wasm_target}} -p noop-policy
+    cargo build --release --locked --target {{wasm_target}} -p noop-policy -p parse-floor
     wait "$host"
     trap - EXIT
     target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
     cargo run --quiet --locked --config 'profile.dev.opt-level=2' -p e2e --bin vdi-bench -- \
-        --noop "$target_dir/{{wasm_target}}/release/noop_policy.wasm" --out "$target_dir/bench"
+        --noop "$target_dir/{{wasm_target}}/release/noop_policy.wasm" \
+        --parse "$target_dir/{{wasm_target}}/release/parse_floor.wasm" --out "$target_dir/bench"
 
 # Run every fuzz target (fuzz/, cargo-fuzz on nightly) for SECONDS each; crashes land in fuzz/artifacts/.
 fuzz SECONDS="60":
