@@ -214,7 +214,7 @@ fn judge(input: &Input<'_, '_, Settings>, flavor: Flavor) -> Result<(), Rejectio
         (None, Flavor::Tcp) => {
             violations.push(format!(
                 "spec.tls is not set, so the {kind} carries plain TCP and no TLS 1.3 can be enforced: add spec.tls with options naming a TLS 1.3 TLSOption{}",
-                suggestion(&settings)
+                suggestion(&settings, namespace)
             ));
             true
         }
@@ -281,10 +281,21 @@ fn check_ownership(
     Ok(())
 }
 
-/// `set spec.tls.options to {name: tls13, namespace: traefik}`, from the
-/// first allowed option, for messages.
-fn suggestion(settings: &Compiled) -> String {
-    match settings.allowed_tls_options.first() {
+/// ` (e.g. options: {name: tls13})`: an allowed option for messages,
+/// preferring one in the route's namespace (Traefik refuses references to
+/// another namespace unless its `allowCrossNamespace` is on).
+fn suggestion(settings: &Compiled, namespace: &str) -> String {
+    let same = settings
+        .allowed_tls_options
+        .iter()
+        .find(|r| r.object_parts().is_some_and(|(ns, _)| ns == namespace));
+    match same.or(settings.allowed_tls_options.first()) {
+        Some(Reference::Object {
+            namespace: ns,
+            name,
+        }) if ns == namespace => {
+            format!(" (e.g. options: {{name: {name}}})")
+        }
         Some(Reference::Object { namespace, name }) => {
             format!(" (e.g. options: {{name: {name}, namespace: {namespace}}})")
         }
@@ -355,7 +366,7 @@ fn check_tls(
         };
         violations.push(format!(
             "spec.tls.options is not set, so Traefik applies its `default` TLSOption and {why}: set spec.tls.options to a TLS 1.3 TLSOption{}",
-            suggestion(settings)
+            suggestion(settings, namespace)
         ));
         return;
     };
@@ -389,7 +400,10 @@ fn check_tls(
         if settings.allowed_tls_options.is_empty() {
             String::new()
         } else {
-            format!("; use one of the allowed options{}", suggestion(settings))
+            format!(
+                "; use one of the allowed options{}",
+                suggestion(settings, namespace)
+            )
         }
     ));
 }
@@ -401,7 +415,7 @@ fn check_plain(spec: &Spec<'_>, namespace: &str, settings: &Compiled, violations
     if spec.entry_points.is_empty() {
         violations.push(format!(
             "spec.tls is not set and spec.entryPoints is empty, so Traefik serves the route without TLS on every entry point: list the entry points and add spec.tls.options naming a TLS 1.3 TLSOption{}",
-            suggestion(settings)
+            suggestion(settings, namespace)
         ));
         return;
     }
@@ -419,7 +433,7 @@ fn check_plain(spec: &Spec<'_>, namespace: &str, settings: &Compiled, violations
                 .map(|e| shared::quote::quote(e).to_string())
                 .collect::<Vec<_>>()
                 .join(", "),
-            suggestion(settings)
+            suggestion(settings, namespace)
         ));
         return;
     }
