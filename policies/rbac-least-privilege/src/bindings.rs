@@ -113,7 +113,7 @@ fn judge(input: &Input<'_, '_, Settings>, namespaced: bool) -> Result<(), Reject
         Some(role) => format!("{title} of {role} breaks least privilege"),
         None => format!("{title} breaks least privilege"),
     };
-    violations.into_result(&summary)
+    crate::report::finish(violations, &summary)
 }
 
 /// The role a binding refers to; `None` (with the finding recorded) when

@@ -13,6 +13,7 @@
 pub mod bindings;
 pub mod grants;
 pub mod names;
+pub mod report;
 pub mod roles;
 pub mod rules;
 pub mod settings;

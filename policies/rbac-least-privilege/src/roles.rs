@@ -67,5 +67,8 @@ fn judge(input: &Input<'_, '_, Settings>, namespaced: bool) -> Result<(), Reject
     }
     let mut violations = Violations::new();
     rules::judge(role, &object.rules, &settings, &mut violations);
-    violations.into_result(&format!("{role} grants more than least privilege"))
+    crate::report::finish(
+        violations,
+        &format!("{role} grants more than least privilege"),
+    )
 }
