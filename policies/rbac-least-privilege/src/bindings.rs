@@ -24,7 +24,7 @@ use crate::RBAC_GROUP;
 use crate::names::{RoleId, any_matches};
 use crate::roles::compile;
 use crate::settings::Settings;
-use crate::subjects::{Identity, everyone};
+use crate::subjects::{Identity, everyone, wrong_kind};
 use crate::view::{Binding, Subject, text};
 
 /// The route handler for `rbac.authorization.k8s.io/v1` `rolebindings`.
@@ -86,9 +86,15 @@ fn judge(input: &Input<'_, '_, Settings>, namespaced: bool) -> Result<(), Reject
         if let Some(why) = everyone(identity.name())
             && !(cluster_binding && builtin_public(name, role, &identity))
         {
+            let kind = match wrong_kind(&identity) {
+                Some(kind) => format!(
+                    " (as a {} it matches no one, but it reads as everyone: it is a {kind})",
+                    if kind == "User" { "Group" } else { "User" }
+                ),
+                None => String::new(),
+            };
             violations.push(format!(
-                "subjects[{i}] {identity} names {}, {why}: the binding would hand its role to everyone; bind named users, groups or ServiceAccounts",
-                identity.name()
+                "subjects[{i}] {identity} is {why}{kind}: the binding would hand its role to everyone; bind named users, groups or ServiceAccounts"
             ));
         }
         if let Some(role) = protected

@@ -100,7 +100,7 @@ fn wildcards(place: &str, rule: &Rule<'_>, out: &mut Violations) {
             .filter(|s| !s.is_empty() && !s.contains('*') && !s.contains('/'))
         {
             out.push(format!(
-                "{place}.resources[{i}] {} reads as every subresource of {} ({base}/exec, {base}/attach...), which RBAC does not expand: it grants nothing; list the subresources the role needs ({})",
+                "{place}.resources[{i}] {} reads as every subresource of {}, exec and attach included, but RBAC does not expand it: it grants nothing; list the subresources the role needs ({})",
                 quote(resource),
                 quote(base),
                 quote(&format!("{base}/log"))

@@ -67,22 +67,25 @@ fn service_account_of(username: &str) -> Option<(&str, &str)> {
 }
 
 /// The names that stand for everyone (or every request without
-/// credentials), and what binding them means. The authenticator gives
-/// every authenticated request the group `system:authenticated`, and every
-/// anonymous one the user `system:anonymous` in the group
-/// `system:unauthenticated`.
-pub const EVERYONE: &[(&str, &str)] = &[
+/// credentials), whether the authenticator makes them a group, and what
+/// binding them means. Every authenticated request is in the group
+/// `system:authenticated`; every anonymous one is the user
+/// `system:anonymous` in the group `system:unauthenticated`.
+pub const EVERYONE: &[(&str, bool, &str)] = &[
     (
         "system:anonymous",
-        "the user of every request without credentials (a User subject)",
+        false,
+        "the user of every request without credentials",
     ),
     (
         "system:unauthenticated",
-        "the group of every request without credentials (a Group subject)",
+        true,
+        "the group of every request without credentials",
     ),
     (
         "system:authenticated",
-        "the group of every authenticated user, every OIDC user of the dashboard included (a Group subject)",
+        true,
+        "the group of every authenticated user, every OIDC user of the dashboard included",
     ),
 ];
 
@@ -90,8 +93,22 @@ pub const EVERYONE: &[(&str, &str)] = &[
 pub fn everyone(name: &str) -> Option<&'static str> {
     EVERYONE
         .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, why)| *why)
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, _, why)| *why)
+}
+
+/// When `identity` names one of [`EVERYONE`] with the other kind (a Group
+/// `system:anonymous`), the kind it really is: such a subject matches no
+/// one, but reads as everyone.
+pub fn wrong_kind(identity: &Identity) -> Option<&'static str> {
+    let (name, is_group) = match identity {
+        Identity::User(name) => (name, false),
+        Identity::Group(name) => (name, true),
+    };
+    EVERYONE
+        .iter()
+        .find(|(n, group, _)| n == name && *group != is_group)
+        .map(|(_, group, _)| if *group { "Group" } else { "User" })
 }
 
 /// Parses an `allowedBindingSubjects` entry: `User:<name>`,
@@ -187,6 +204,25 @@ mod tests {
     fn bad_settings_subjects_say_why(#[case] text: &str, #[case] fragment: &str) {
         let err = parse_setting(text).unwrap_err();
         assert!(err.contains(fragment), "{err}");
+    }
+
+    #[test]
+    fn everyone_names_and_their_kinds() {
+        assert!(everyone("system:authenticated").is_some());
+        assert!(everyone("System:authenticated").is_none());
+        assert_eq!(
+            wrong_kind(&Identity::Group("system:anonymous".into())),
+            Some("User")
+        );
+        assert_eq!(
+            wrong_kind(&Identity::User("system:authenticated".into())),
+            Some("Group")
+        );
+        assert_eq!(
+            wrong_kind(&Identity::Group("system:authenticated".into())),
+            None
+        );
+        assert_eq!(wrong_kind(&Identity::User("oidc:bob".into())), None);
     }
 
     #[test]

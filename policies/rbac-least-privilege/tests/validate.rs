@@ -164,7 +164,7 @@ fn accepted_with_defaults(#[case] file: &str) {
 #[case::verbs_string("clusterrole-verbs-string.yaml", "expected a sequence")]
 #[case::everyone_view(
     "crb-view-authenticated.yaml",
-    r#"subjects[1] Group "system:authenticated" names system:authenticated"#
+    r#"subjects[1] Group "system:authenticated" is the"#
 )]
 #[case::unauthenticated(
     "crb-unauthenticated.yaml",
