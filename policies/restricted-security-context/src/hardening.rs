@@ -135,6 +135,7 @@ mod tests {
             require_read_only_root_filesystem: false,
             deny_service_account_token_automount: false,
             allowed_capabilities: Vec::new(),
+            mutate: false,
         };
         assert!(evaluate(&s, "spec", &off).is_empty());
     }

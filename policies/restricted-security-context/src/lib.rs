@@ -1,10 +1,12 @@
 //! restricted-security-context: Pod Security Admission `restricted:latest`
 //! with exact parity, enforced on Pods, every workload kind, PodTemplates and
 //! `pods/ephemeralcontainers`, plus VDI hardening (read-only root filesystem,
-//! no service account token).
+//! no service account token). With `mutate: true` it fills in the secure
+//! defaults a pod spec leaves unset before judging it (`mutate`).
 
 pub mod checks;
 pub mod hardening;
+pub mod mutate;
 pub mod settings;
 pub mod validate;
 pub mod view;
@@ -17,6 +19,8 @@ impl Policy for RestrictedSecurityContext {
     const NAME: &'static str = "restricted-security-context";
     type Settings = settings::Settings;
 
+    /// Every route mutates first; with `mutate` off (the default) the
+    /// mutator returns at once and the handler judges the object as sent.
     fn routes() -> Vec<Route<settings::Settings>> {
         let mut routes: Vec<_> = workload_routes(WRITES, validate::validate).collect();
         routes.push(Route::workload_subresource(
@@ -26,6 +30,9 @@ impl Policy for RestrictedSecurityContext {
             validate::validate,
         ));
         routes
+            .into_iter()
+            .map(|route| route.mutating(mutate::mutate))
+            .collect()
     }
 }
 

@@ -61,6 +61,10 @@ pub struct Settings {
     pub deny_service_account_token_automount: bool,
     /// Capabilities containers may add besides `NET_BIND_SERVICE`.
     pub allowed_capabilities: Vec<String>,
+    /// Mutating mode: fill in the secure values a pod spec leaves unset
+    /// (see `crate::mutate`) before judging it. Off by default, so a
+    /// validating deployment never rewrites an object.
+    pub mutate: bool,
 }
 
 impl Default for Settings {
@@ -69,6 +73,7 @@ impl Default for Settings {
             require_read_only_root_filesystem: true,
             deny_service_account_token_automount: true,
             allowed_capabilities: Vec::new(),
+            mutate: false,
         }
     }
 }
@@ -120,6 +125,14 @@ mod tests {
         assert!(s.require_read_only_root_filesystem);
         assert!(s.deny_service_account_token_automount);
         assert!(s.allowed_capabilities.is_empty());
+        assert!(!s.mutate, "mutating mode is opt-in");
+    }
+
+    #[test]
+    fn mutate_decodes() {
+        let s: Settings = check(br#"{"mutate":true}"#).unwrap();
+        assert!(s.mutate);
+        assert!(s.require_read_only_root_filesystem);
     }
 
     #[test]
@@ -146,6 +159,7 @@ mod tests {
         "unknown field `allowedCapability`"
     )]
     #[case::wrong_type(r#"{"requireReadOnlyRootFilesystem":"yes"}"#, "invalid type: string")]
+    #[case::mutate_wrong_type(r#"{"mutate":"true"}"#, "invalid type: string")]
     #[case::all(
         r#"{"allowedCapabilities":["ALL"]}"#,
         "allowedCapabilities[0]: \"ALL\" cannot be allowed"
