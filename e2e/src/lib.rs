@@ -10,7 +10,9 @@ pub mod registry;
 pub mod replay;
 pub mod size;
 pub mod suite;
-pub mod wrap;
+/// The manifest wrapping lives in the `admission` crate, which the browser
+/// build (`web/`) shares.
+pub use admission::wrap;
 
 use std::path::{Path, PathBuf};
 
@@ -50,15 +52,7 @@ pub fn policy_metadata(policy: &str) -> Result<Metadata, String> {
 /// Reads a YAML or JSON file into JSON values, one per document.
 pub fn read_documents(path: &Path) -> Result<Vec<serde_json::Value>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut docs = Vec::new();
-    for doc in serde_yaml::Deserializer::from_str(&text) {
-        let value: serde_json::Value =
-            serde::Deserialize::deserialize(doc).map_err(|e| format!("{}: {e}", path.display()))?;
-        if !value.is_null() {
-            docs.push(value);
-        }
-    }
-    Ok(docs)
+    admission::documents(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Reads a file that must hold exactly one document.
