@@ -14,9 +14,19 @@
 //! tag        := [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}
 //! digest     := algorithm ":" hex     (sha256, sha384, sha512)
 //! ```
+//!
+//! Normalization goes one step past the grammar, to the registry the runtime
+//! actually talks to: the runtime reaches `host` at `https://host/v2/`, so
+//! `host:443` is the same registry and parses to the same [`ImageRef`]
+//! (port `None`); `index.docker.io` and `docker.io` are Docker Hub, with or
+//! without `:443`, and a one-component Docker Hub path gains `library/`.
+//! Two spellings that reach the same repository therefore parse equal, and a
+//! policy that compares parsed references compares meanings.
 
 use std::fmt;
 use std::net::Ipv6Addr;
+
+use crate::quote::quote;
 
 /// The registry Docker Hub images normalize to.
 pub const DOCKER_HUB: &str = "docker.io";
@@ -26,6 +36,62 @@ pub const DOCKER_HUB: &str = "docker.io";
 /// runtime talks to them as written) but are the same registry for a reject
 /// list.
 pub const DOCKER_HUB_ALIASES: &[&str] = &["registry-1.docker.io", "registry.hub.docker.com"];
+
+/// The port a registry is reached on when none is written (HTTPS). It is
+/// folded away: `host:443` parses as `host`.
+pub const DEFAULT_PORT: u16 = 443;
+
+/// True for `docker.io` and the alias hosts of [`DOCKER_HUB_ALIASES`], on
+/// any port: the hosts a reject list treats as Docker Hub.
+pub fn is_docker_hub_host(host: &str) -> bool {
+    host == DOCKER_HUB || DOCKER_HUB_ALIASES.contains(&host)
+}
+
+/// The repository path as Docker Hub names it: a one-component path is an
+/// official image under `library/` (`nginx` is `library/nginx`).
+pub fn docker_hub_repository(path: &str) -> String {
+    if path.contains('/') {
+        path.to_string()
+    } else {
+        format!("library/{path}")
+    }
+}
+
+/// A registry's identity: lowercase host (IPv6 canonical and bracketed), the
+/// port with the default [`DEFAULT_PORT`] folded away, `index.docker.io`
+/// folded into `docker.io`. Equal values are the same registry to the
+/// runtime, whatever the spelling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registry {
+    pub host: String,
+    pub port: Option<u16>,
+}
+
+impl Registry {
+    /// Parses `host[:port]` as the domain part of an image reference.
+    pub fn parse(domain: &str) -> Result<Registry, ImageError> {
+        let (host, port) = parse_domain(domain)?;
+        Ok(Registry {
+            host: fold_hub_alias(host, port),
+            port,
+        })
+    }
+
+    /// Like [`Registry::parse`] but without folding `index.docker.io`: for a
+    /// domain that is only a suffix of hosts (the `corp.example` of a
+    /// `*.corp.example` pattern), where folding would change which hosts
+    /// end with it.
+    pub fn parse_suffix(domain: &str) -> Result<Registry, ImageError> {
+        let (host, port) = parse_domain(domain)?;
+        Ok(Registry { host, port })
+    }
+}
+
+impl fmt::Display for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&registry_string(&self.host, self.port))
+    }
+}
 
 const MAX_NAME_LEN: usize = 255;
 const MAX_TAG_LEN: usize = 128;
@@ -130,7 +196,8 @@ fn registry_string(host: &str, port: Option<u16>) -> String {
 fn parse_digest(digest: &str) -> Result<String, ImageError> {
     let Some((algorithm, hex)) = digest.split_once(':') else {
         return err(format!(
-            "the digest {digest:?} has no algorithm (expected sha256:<hex>)"
+            "the digest {} has no algorithm (expected sha256:<hex>)",
+            quote(digest)
         ));
     };
     let expected = match algorithm {
@@ -139,7 +206,8 @@ fn parse_digest(digest: &str) -> Result<String, ImageError> {
         "sha512" => 128,
         _ => {
             return err(format!(
-                "the digest algorithm {algorithm:?} is not sha256, sha384 or sha512"
+                "the digest algorithm {} is not sha256, sha384 or sha512",
+                quote(algorithm)
             ));
         }
     };
@@ -165,7 +233,8 @@ fn split_tag(rest: &str) -> Result<(&str, Option<String>), ImageError> {
             let tag = &rest[at + 1..];
             if !valid_tag(tag) {
                 return err(format!(
-                    "the tag {tag:?} is invalid (1-{MAX_TAG_LEN} of A-Z a-z 0-9 _ . -, not starting with . or -)"
+                    "the tag {} is invalid (1-{MAX_TAG_LEN} of A-Z a-z 0-9 _ . -, not starting with . or -)",
+                    quote(tag)
                 ));
             }
             Ok((&rest[..at], Some(tag.to_string())))
@@ -197,11 +266,7 @@ fn split_name(name: &str) -> Result<(String, Option<u16>, String), ImageError> {
         }
         _ => (DOCKER_HUB.to_string(), None, name),
     };
-    let host = if host == "index.docker.io" && port.is_none() {
-        DOCKER_HUB.to_string()
-    } else {
-        host
-    };
+    let host = fold_hub_alias(host, port);
     validate_path(path)?;
     let repository = if host == DOCKER_HUB && port.is_none() && !path.contains('/') {
         format!("library/{path}")
@@ -209,6 +274,16 @@ fn split_name(name: &str) -> Result<(String, Option<u16>, String), ImageError> {
         path.to_string()
     };
     Ok((host, port, repository))
+}
+
+/// `index.docker.io` is `docker.io` (distribution/reference's own folding);
+/// on a port other than the default it is just a host.
+fn fold_hub_alias(host: String, port: Option<u16>) -> String {
+    if host == "index.docker.io" && port.is_none() {
+        DOCKER_HUB.to_string()
+    } else {
+        host
+    }
 }
 
 /// The runtime's rule for "is the first component a registry": it has a dot
@@ -224,19 +299,22 @@ fn parse_domain(domain: &str) -> Result<(String, Option<u16>), ImageError> {
     let (host, port) = if let Some(inner) = domain.strip_prefix('[') {
         let Some((addr, after)) = inner.split_once(']') else {
             return err(format!(
-                "the registry {domain:?} opens an IPv6 bracket but never closes it"
+                "the registry {} opens an IPv6 bracket but never closes it",
+                quote(domain)
             ));
         };
         let addr: Ipv6Addr = addr.parse().map_err(|_| {
             ImageError(format!(
-                "the registry {domain:?} is not a valid IPv6 address"
+                "the registry {} is not a valid IPv6 address",
+                quote(domain)
             ))
         })?;
         let port = match after {
             "" => None,
             p => Some(p.strip_prefix(':').ok_or_else(|| {
                 ImageError(format!(
-                    "the registry {domain:?} has text after its IPv6 address"
+                    "the registry {} has text after its IPv6 address",
+                    quote(domain)
                 ))
             })?),
         };
@@ -248,7 +326,8 @@ fn parse_domain(domain: &str) -> Result<(String, Option<u16>), ImageError> {
         };
         if !valid_dns_name(host) {
             return err(format!(
-                "the registry host {host:?} is not a valid host name"
+                "the registry host {} is not a valid host name",
+                quote(host)
             ));
         }
         (host.to_ascii_lowercase(), port)
@@ -257,11 +336,12 @@ fn parse_domain(domain: &str) -> Result<(String, Option<u16>), ImageError> {
         None => None,
         Some(p) => Some(parse_port(p).ok_or_else(|| {
             ImageError(format!(
-                "the registry port {p:?} is not a number from 1 to 65535"
+                "the registry port {} is not a number from 1 to 65535",
+                quote(p)
             ))
         })?),
     };
-    Ok((host, port))
+    Ok((host, port.filter(|&p| p != DEFAULT_PORT)))
 }
 
 fn parse_port(p: &str) -> Option<u16> {
@@ -286,12 +366,14 @@ fn validate_path(path: &str) -> Result<(), ImageError> {
     for component in path.split('/') {
         if component.bytes().any(|b| b.is_ascii_uppercase()) {
             return err(format!(
-                "the repository {path:?} has uppercase letters; repository names must be lowercase"
+                "the repository {} has uppercase letters; repository names must be lowercase",
+                quote(path)
             ));
         }
         if !valid_path_component(component) {
             return err(format!(
-                "the repository path component {component:?} is invalid (lowercase letters and digits, separated by ., _, __ or dashes)"
+                "the repository path component {} is invalid (lowercase letters and digits, separated by ., _, __ or dashes)",
+                quote(component)
             ));
         }
     }
@@ -353,6 +435,15 @@ mod tests {
     #[case("registry:5000", "docker.io/library/registry:5000")]
     #[case("a__b-c---d/f_g.h", "docker.io/a__b-c---d/f_g.h")]
     #[case("docker.io.evil.com/x", "docker.io.evil.com/x")]
+    #[case("ghcr.io:443/org/app:v1", "ghcr.io/org/app:v1")]
+    #[case("GHCR.IO:443/org/app", "ghcr.io/org/app")]
+    #[case("docker.io:443/nginx", "docker.io/library/nginx")]
+    #[case("index.docker.io:443/nginx", "docker.io/library/nginx")]
+    #[case("INDEX.docker.IO:443/kasmweb/desktop", "docker.io/kasmweb/desktop")]
+    #[case("index.docker.io:5000/nginx", "index.docker.io:5000/nginx")]
+    #[case("registry-1.docker.io:443/nginx", "registry-1.docker.io/nginx")]
+    #[case("[::1]:443/x", "[::1]/x")]
+    #[case("[0:0::1]:0443/x", "[::1]/x")]
     fn normalizes(#[case] input: &str, #[case] expected: &str) {
         assert_eq!(ImageRef::parse(input).unwrap().to_string(), expected);
     }
@@ -413,8 +504,44 @@ mod tests {
     #[case("registry.hub.docker.com/library/nginx", true)]
     #[case("docker.io.evil.com/x", false)]
     #[case("docker.io:5000/x", false)]
+    #[case("docker.io:443/x", true)]
+    #[case("registry-1.docker.io:443/x", true)]
     fn docker_hub_identity(#[case] input: &str, #[case] hub: bool) {
         assert_eq!(ImageRef::parse(input).unwrap().is_docker_hub(), hub);
+    }
+
+    #[rstest]
+    #[case("ghcr.io", "ghcr.io", None)]
+    #[case("GHCR.io:443", "ghcr.io", None)]
+    #[case("ghcr.io:5000", "ghcr.io", Some(5000))]
+    #[case("index.docker.io", "docker.io", None)]
+    #[case("Index.Docker.IO:443", "docker.io", None)]
+    #[case("index.docker.io:5000", "index.docker.io", Some(5000))]
+    #[case("registry-1.docker.io", "registry-1.docker.io", None)]
+    #[case("[0:0::1]:443", "[::1]", None)]
+    fn registry_identity(#[case] text: &str, #[case] host: &str, #[case] port: Option<u16>) {
+        let r = Registry::parse(text).unwrap();
+        assert_eq!((r.host.as_str(), r.port), (host, port), "{text}");
+    }
+
+    #[test]
+    fn suffixes_are_not_folded() {
+        let r = Registry::parse_suffix("index.docker.io:443").unwrap();
+        assert_eq!((r.host.as_str(), r.port), ("index.docker.io", None));
+    }
+
+    #[rstest]
+    #[case("nginx", "library/nginx")]
+    #[case("library/nginx", "library/nginx")]
+    #[case("kasmweb/desktop", "kasmweb/desktop")]
+    fn hub_repositories(#[case] path: &str, #[case] expected: &str) {
+        assert_eq!(docker_hub_repository(path), expected);
+    }
+
+    #[test]
+    fn long_values_are_quoted_short_in_errors() {
+        let e = ImageRef::parse(&format!("{}.io/x", "-".repeat(100_000))).unwrap_err();
+        assert!(e.to_string().len() < 300, "{e}");
     }
 
     proptest! {
@@ -440,6 +567,30 @@ mod tests {
             let twice = ImageRef::parse(&once.to_string()).unwrap();
             prop_assert_eq!(&once, &twice);
             prop_assert_eq!(once.to_string(), twice.to_string());
+        }
+
+        /// Case of the host, the default port and the Docker Hub aliases
+        /// never change the parsed reference.
+        #[test]
+        fn registry_spellings_parse_equal(
+            host in "(ghcr\\.io|registry\\.vdi\\.example\\.com|docker\\.io|index\\.docker\\.io|registry-1\\.docker\\.io)",
+            upper in prop::collection::vec(any::<bool>(), 32),
+            path in "[a-z0-9]{1,6}(/[a-z0-9]{1,6}){0,2}",
+            default_port in any::<bool>(),
+        ) {
+            let plain = ImageRef::parse(&format!("{host}/{path}")).unwrap();
+            let cased: String = host
+                .chars()
+                .zip(upper.iter().cycle())
+                .map(|(c, &u)| if u { c.to_ascii_uppercase() } else { c })
+                .collect();
+            let port = if default_port { ":443" } else { "" };
+            let respelled = ImageRef::parse(&format!("{cased}{port}/{path}")).unwrap();
+            prop_assert_eq!(&plain, &respelled);
+            if host == "docker.io" || host == "index.docker.io" {
+                let hub = ImageRef::parse(&format!("docker.io/{}", docker_hub_repository(&path))).unwrap();
+                prop_assert_eq!(&plain, &hub);
+            }
         }
     }
 }

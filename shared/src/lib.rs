@@ -6,6 +6,7 @@
 //! policy at once.
 
 pub mod cidr;
+pub mod cilium_labels;
 pub mod containers;
 pub mod duration;
 pub mod host;

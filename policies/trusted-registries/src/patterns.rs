@@ -1,14 +1,24 @@
 //! Registry and repository patterns, compiled from settings.
 //!
 //! Patterns are normalized with the same parser as images, so `kasmweb/*`
-//! and `docker.io/kasmweb/*` mean the same thing, and matching is anchored
-//! at label and path boundaries: `docker.io` never matches
-//! `docker.io.evil.com`.
+//! and `docker.io/kasmweb/*` mean the same thing, `GHCR.IO:443` is
+//! `ghcr.io`, and matching is anchored at label and path boundaries:
+//! `docker.io` never matches `docker.io.evil.com`.
+//!
+//! Every comparison is between canonical identities (`shared::image`): host
+//! case, the default port 443, `index.docker.io` and IPv6 spellings are gone
+//! before anything is matched. What is left to decide is how broad a list
+//! is, and that depends on its side (see [`Mode`]).
 
-use shared::image::{DOCKER_HUB, ImageRef};
+use shared::image::{DOCKER_HUB, ImageRef, Registry, docker_hub_repository, is_docker_hub_host};
 
 /// Whether a pattern list grants trust or takes it away. Allow lists match
-/// narrowly and reject lists broadly, so each ambiguity fails closed.
+/// narrowly and reject lists broadly, so each ambiguity fails closed:
+///
+/// | | allow | reject |
+/// |---|---|---|
+/// | pattern without a port | only the default port | any port |
+/// | Docker Hub's names (`docker.io`, `registry-1.docker.io`, `registry.hub.docker.com`) | each its own registry | one registry |
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     Allow,
@@ -19,10 +29,9 @@ pub enum Mode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegistryPattern {
     text: String,
-    /// Lowercase host, or the domain below `*.` for a wildcard.
-    host: String,
+    /// The canonical registry, or for a wildcard the domain below `*.`.
+    registry: Registry,
     wildcard: bool,
-    port: Option<u16>,
 }
 
 impl RegistryPattern {
@@ -41,23 +50,25 @@ impl RegistryPattern {
         if rest.contains('*') {
             return bad("has a wildcard that is not a leading `*.`");
         }
-        let parsed = ImageRef::parse(&format!("{rest}/x"))
-            .map_err(|e| format!("registry pattern {text:?} is not a valid registry: {e}"))?;
-        let names_hub =
-            rest.eq_ignore_ascii_case(DOCKER_HUB) || rest.eq_ignore_ascii_case("index.docker.io");
-        if parsed.host == DOCKER_HUB && parsed.port.is_none() && !names_hub {
+        if !names_a_registry(rest) {
             return bad(
                 "is not a registry host an image can name (a single label needs a port, or write a domain)",
             );
         }
-        if wildcard && parsed.host.starts_with('[') {
+        let parsed = if wildcard {
+            Registry::parse_suffix(rest)
+        } else {
+            Registry::parse(rest)
+        };
+        let registry = parsed
+            .map_err(|e| format!("registry pattern {text:?} is not a valid registry: {e}"))?;
+        if wildcard && registry.host.starts_with('[') {
             return bad("puts a wildcard in front of an IP address");
         }
         Ok(RegistryPattern {
             text: text.to_string(),
-            host: parsed.host,
+            registry,
             wildcard,
-            port: parsed.port,
         })
     }
 
@@ -65,30 +76,50 @@ impl RegistryPattern {
         &self.text
     }
 
-    pub fn matches(&self, image: &ImageRef, mode: Mode) -> bool {
-        if mode == Mode::Reject
-            && !self.wildcard
-            && self.port.is_none()
-            && self.host == DOCKER_HUB
-            && image.is_docker_hub()
-        {
-            return true;
-        }
-        let host_ok = if self.wildcard {
-            image
-                .host
-                .strip_suffix(self.host.as_str())
+    fn host_matches(&self, host: &str) -> bool {
+        if self.wildcard {
+            host.strip_suffix(self.registry.host.as_str())
                 .is_some_and(|head| head.len() > 1 && head.ends_with('.'))
         } else {
-            image.host == self.host
-        };
-        let port_ok = match (self.port, mode) {
-            (Some(p), _) => image.port == Some(p),
-            (None, Mode::Allow) => matches!(image.port, None | Some(443)),
-            (None, Mode::Reject) => true,
-        };
-        host_ok && port_ok
+            host == self.registry.host
+        }
     }
+
+    pub fn matches(&self, image: &ImageRef, mode: Mode) -> bool {
+        match mode {
+            Mode::Allow => self.host_matches(&image.host) && self.registry.port == image.port,
+            Mode::Reject => {
+                port_covers(self.registry.port, image.port)
+                    && reject_hosts(&image.host).any(|host| self.host_matches(host))
+            }
+        }
+    }
+}
+
+/// True for text an image reference can name as its registry: a host with
+/// a dot, a port or brackets, or `localhost`. A single label such as
+/// `myregistry` only names a registry when written in uppercase
+/// (`MYREGISTRY/app`), so its lowercase twin would be Docker Hub; such a
+/// pattern is refused whatever its case, with or without `*.`.
+fn names_a_registry(text: &str) -> bool {
+    text.contains(['.', ':', '[']) || text.eq_ignore_ascii_case("localhost")
+}
+
+/// A reject pattern without a port covers every port of its host; with a
+/// port, that port (both canonical: `:443` is no port).
+fn port_covers(pattern: Option<u16>, image: Option<u16>) -> bool {
+    pattern.is_none() || pattern == image
+}
+
+/// The hosts a reject list sees an image under: its own, and for any of
+/// Docker Hub's names every other name of Docker Hub.
+fn reject_hosts(host: &str) -> impl Iterator<Item = &str> {
+    let hub = is_docker_hub_host(host);
+    std::iter::once(host).chain(
+        std::iter::once(DOCKER_HUB)
+            .chain(shared::image::DOCKER_HUB_ALIASES.iter().copied())
+            .filter(move |h| hub && *h != host),
+    )
 }
 
 /// A repository: exact (`ghcr.io/org/app`), a subtree (`docker.io/kasmweb/*`)
@@ -96,8 +127,10 @@ impl RegistryPattern {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImagePattern {
     text: String,
-    /// Normalized `registry/repository`, or its prefix for wildcards.
-    name: String,
+    registry: Registry,
+    /// The canonical repository path, or its prefix for wildcards (ending
+    /// in `/` for a subtree).
+    repository: String,
     prefix: bool,
 }
 
@@ -136,15 +169,22 @@ impl ImagePattern {
                     .into(),
             );
         }
-        let name = parsed.name();
-        let name = if subtree {
-            format!("{}/", name.strip_suffix("/x").unwrap_or(&name))
+        let repository = if subtree {
+            let dir = parsed
+                .repository
+                .strip_suffix("/x")
+                .unwrap_or(&parsed.repository);
+            format!("{dir}/")
         } else {
-            name
+            parsed.repository
         };
         Ok(ImagePattern {
             text: text.to_string(),
-            name,
+            registry: Registry {
+                host: parsed.host,
+                port: parsed.port,
+            },
+            repository,
             prefix,
         })
     }
@@ -153,29 +193,54 @@ impl ImagePattern {
         &self.text
     }
 
-    pub fn matches(&self, image: &ImageRef, mode: Mode) -> bool {
-        let hit = |name: &str| {
-            if self.prefix {
-                name.starts_with(&self.name)
-            } else {
-                name == self.name
-            }
-        };
-        hit(&image.name()) || (mode == Mode::Reject && hub_name(image).is_some_and(|n| hit(&n)))
+    fn repository_matches(&self, pattern: &str, repository: &str) -> bool {
+        if self.prefix {
+            repository.starts_with(pattern)
+        } else {
+            repository == pattern
+        }
     }
-}
 
-/// The `docker.io` name of an image pulled through a Docker Hub alias host,
-/// so a reject pattern on Docker Hub also catches `registry-1.docker.io`.
-fn hub_name(image: &ImageRef) -> Option<String> {
-    if !image.is_docker_hub() || image.host == DOCKER_HUB {
-        return None;
+    pub fn matches(&self, image: &ImageRef, mode: Mode) -> bool {
+        match mode {
+            Mode::Allow => {
+                self.registry.host == image.host
+                    && self.registry.port == image.port
+                    && self.repository_matches(&self.repository, &image.repository)
+            }
+            Mode::Reject => {
+                if !port_covers(self.registry.port, image.port) {
+                    return false;
+                }
+                if self.registry.host == image.host
+                    && self.repository_matches(&self.repository, &image.repository)
+                {
+                    return true;
+                }
+                // Docker Hub under any of its names: compare Docker Hub's
+                // own repository names, `library/` included.
+                is_docker_hub_host(&self.registry.host)
+                    && is_docker_hub_host(&image.host)
+                    && self.hub_repositories().iter().any(|pattern| {
+                        self.repository_matches(pattern, &docker_hub_repository(&image.repository))
+                    })
+            }
+        }
     }
-    Some(if image.repository.contains('/') {
-        format!("{DOCKER_HUB}/{}", image.repository)
-    } else {
-        format!("{DOCKER_HUB}/library/{}", image.repository)
-    })
+
+    /// The pattern's repository as Docker Hub names it. A prefix of an
+    /// official image (`docker.io/ng*`, `registry-1.docker.io/ng*`) may
+    /// also be the start of a namespace (`ngx/tools`): both.
+    fn hub_repositories(&self) -> Vec<String> {
+        let hub = docker_hub_repository(&self.repository);
+        match hub.strip_prefix("library/") {
+            Some(bare) if self.prefix && !bare.is_empty() && !bare.contains('/') => {
+                let bare = bare.to_string();
+                vec![hub, bare]
+            }
+            _ => vec![hub],
+        }
+    }
 }
 
 /// `ghcr.io`, `localhost:5000`, `[::1]:5000`: text that is only a registry.
@@ -217,6 +282,36 @@ mod tests {
     #[case("[::1]:5000", "[0::1]:5000/x:1", Mode::Allow, true)]
     #[case("localhost:5000", "[::1]:5000/x:1", Mode::Allow, false)]
     #[case("localhost", "localhost/x", Mode::Allow, true)]
+    #[case("ghcr.io:443", "ghcr.io/org/app", Mode::Allow, true)]
+    #[case("ghcr.io:443", "ghcr.io/org/app", Mode::Reject, true)]
+    #[case("GHCR.IO", "ghcr.io:443/org/app", Mode::Reject, true)]
+    #[case("docker.io", "docker.io:443/nginx", Mode::Allow, true)]
+    #[case("index.docker.io:443", "nginx", Mode::Allow, true)]
+    #[case(
+        "docker.io",
+        "registry-1.docker.io:443/library/nginx",
+        Mode::Reject,
+        true
+    )]
+    #[case(
+        "docker.io",
+        "registry-1.docker.io:443/library/nginx",
+        Mode::Allow,
+        false
+    )]
+    #[case("registry-1.docker.io", "nginx", Mode::Reject, true)]
+    #[case("registry-1.docker.io", "nginx", Mode::Allow, false)]
+    #[case(
+        "registry-1.docker.io",
+        "REGISTRY-1.docker.io:443/x/y",
+        Mode::Allow,
+        true
+    )]
+    #[case("*.docker.io", "nginx", Mode::Reject, true)]
+    #[case("*.docker.io", "nginx", Mode::Allow, false)]
+    #[case("docker.io", "docker.io:5000/x", Mode::Reject, true)]
+    #[case("docker.io:5000", "docker.io/x", Mode::Reject, false)]
+    #[case("[::1]", "[0::1]:443/x", Mode::Allow, true)]
     fn registry_matching(
         #[case] pattern: &str,
         #[case] image: &str,
@@ -238,7 +333,9 @@ mod tests {
     #[case("*ghcr.io", "wildcard")]
     #[case("*.[::1]", "wildcard in front of an IP")]
     #[case("myregistry", "single label")]
-    #[case("", "not a valid registry")]
+    #[case("", "not a registry host")]
+    #[case("MYREGISTRY", "single label")]
+    #[case("*.corp", "single label")]
     #[case("bad_host.io", "not a valid registry")]
     #[case("ghcr.io:99999", "port")]
     fn bad_registry_patterns(#[case] pattern: &str, #[case] fragment: &str) {
@@ -270,6 +367,67 @@ mod tests {
     #[case("ghcr.io/org/app*", "ghcr.io/org/app-debug", Mode::Allow, true)]
     #[case("ghcr.io/org/app", "ghcr.io/org/app/sub", Mode::Allow, false)]
     #[case("GHCR.IO/org/app", "ghcr.io/org/app", Mode::Allow, true)]
+    #[case(
+        "registry.vdi.example.com/desktops/bad",
+        "registry.vdi.example.com:443/desktops/bad",
+        Mode::Reject,
+        true
+    )]
+    #[case("ghcr.io/org/app", "ghcr.io:443/org/app", Mode::Allow, true)]
+    #[case("ghcr.io:443/org/app", "ghcr.io/org/app", Mode::Allow, true)]
+    #[case("ghcr.io:443/org/app", "ghcr.io/org/app", Mode::Reject, true)]
+    #[case("ghcr.io/org/app", "ghcr.io:5000/org/app", Mode::Reject, true)]
+    #[case("ghcr.io/org/app", "ghcr.io:5000/org/app", Mode::Allow, false)]
+    #[case("ghcr.io:5000/org/app", "ghcr.io/org/app", Mode::Reject, false)]
+    #[case(
+        "docker.io/kasmweb/terminal",
+        "registry-1.docker.io:443/kasmweb/terminal",
+        Mode::Reject,
+        true
+    )]
+    #[case(
+        "docker.io/kasmweb/terminal",
+        "index.docker.io:443/kasmweb/terminal",
+        Mode::Reject,
+        true
+    )]
+    #[case(
+        "docker.io/kasmweb/terminal",
+        "index.docker.io:443/kasmweb/terminal",
+        Mode::Allow,
+        true
+    )]
+    #[case(
+        "docker.io/kasmweb/terminal",
+        "docker.io:5000/kasmweb/terminal",
+        Mode::Reject,
+        true
+    )]
+    #[case(
+        "docker.io/kasmweb/terminal",
+        "docker.io:5000/kasmweb/terminal",
+        Mode::Allow,
+        false
+    )]
+    #[case("registry-1.docker.io/nginx", "nginx", Mode::Reject, true)]
+    #[case(
+        "registry-1.docker.io/library/nginx",
+        "docker.io/nginx",
+        Mode::Reject,
+        true
+    )]
+    #[case("docker.io/library/nginx", "docker.io:443/nginx", Mode::Allow, true)]
+    #[case("docker.io/ng*", "ngx/tools", Mode::Reject, true)]
+    #[case("docker.io/library/ng*", "ngx/tools", Mode::Reject, true)]
+    #[case("docker.io/ng*", "ngx/tools", Mode::Allow, false)]
+    #[case("docker.io/ng*", "nginx:1", Mode::Allow, true)]
+    #[case("docker.io/library/*", "kasmweb/desktop", Mode::Reject, false)]
+    #[case(
+        "docker.io/library/*",
+        "registry-1.docker.io/nginx",
+        Mode::Reject,
+        true
+    )]
     fn image_matching(
         #[case] pattern: &str,
         #[case] image: &str,

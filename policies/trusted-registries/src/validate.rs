@@ -6,21 +6,24 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use shared::containers::{NamedContainer, walk};
 use shared::image::ImageRef;
+use shared::quote::quote;
+use shared::views::nullable;
 use shared::{Input, Rejection, Violations};
 
 use crate::patterns::Mode;
 use crate::settings::{Compiled, Settings};
 
+/// `null` lists are absent lists, as the API server decodes them.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PodSpec<'a> {
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "nullable")]
     pub containers: Vec<Container<'a>>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "nullable")]
     pub init_containers: Vec<Container<'a>>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "nullable")]
     pub ephemeral_containers: Vec<Container<'a>>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "nullable")]
     pub volumes: Vec<Volume<'a>>,
 }
 shared::pod_spec_view!(PodSpec<'a>, Container<'a>);
@@ -128,7 +131,8 @@ fn check(rules: &Compiled, reference: Option<&str>, place: &str, violations: &mu
         Ok(image) => image,
         Err(e) => {
             violations.push(format!(
-                "{place} image {reference:?} cannot be parsed ({e}); fix the reference"
+                "{place} image {} cannot be parsed ({e}); fix the reference",
+                quote(reference)
             ));
             return;
         }
@@ -189,7 +193,8 @@ fn check(rules: &Compiled, reference: Option<&str>, place: &str, violations: &mu
     }
     if !reasons.is_empty() {
         violations.push(format!(
-            "{place} image {reference:?} ({image}): {}",
+            "{place} image {} ({image}): {}",
+            quote(reference),
             reasons.join(", ")
         ));
     }
