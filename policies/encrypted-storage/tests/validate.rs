@@ -596,3 +596,58 @@ fn shipped_settings_are_valid() {
     );
     assert_eq!(settings_verdict(&json!({}))["valid"], json!(false));
 }
+
+/// The `just check` examples get the verdicts they are meant to show, with
+/// the shipped settings and no cluster to look up.
+#[rstest]
+#[case::pvc_encrypted("pvc-profile-longhorn-crypto.yaml", true)]
+#[case::pvc_local_path("pvc-profile-local-path.yaml", false)]
+#[case::session_scratch("session-pod-scratch-local-path.yaml", false)]
+#[case::statefulset("statefulset-profile-store.yaml", true)]
+#[case::statefulset_journal("statefulset-profile-store-local-path-journal.yaml", false)]
+#[case::class_k3s_default("storageclass-local-path-k3s-default.yaml", false)]
+#[case::class_luks("storageclass-local-path-luks.yaml", true)]
+#[case::class_longhorn_off("storageclass-longhorn-crypto-encryption-off.yaml", false)]
+#[case::class_longhorn("storageclass-longhorn-crypto.yaml", true)]
+fn examples(#[case] file: &str, #[case] accepted: bool) {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let manifest: Value =
+        serde_yaml::from_str(&std::fs::read_to_string(format!("{dir}/examples/{file}")).unwrap())
+            .unwrap();
+    let settings: Value =
+        serde_yaml::from_str(&std::fs::read_to_string(format!("{dir}/settings.yaml")).unwrap())
+            .unwrap();
+    let api_version = manifest["apiVersion"].as_str().unwrap();
+    let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
+    let payload = json!({
+        "request": {
+            "uid": "1",
+            "kind": {"group": group, "version": version, "kind": manifest["kind"]},
+            "operation": "CREATE",
+            "userInfo": {"username": "oidc:alice"},
+            "object": manifest,
+        },
+        "settings": settings,
+    });
+    let (got, message) = answer(payload.to_string().as_bytes(), &shared::policy::NoCluster);
+    assert_eq!(got, accepted, "{file}: {message}");
+}
+
+/// The bench requests are ones the policy accepts with the shipped
+/// settings, so `just bench` measures the full check.
+#[rstest]
+#[case::small("bench/small.json")]
+#[case::large("bench/large.json")]
+fn bench_requests_are_accepted(#[case] file: &str) {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let request: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{dir}/{file}")).unwrap()).unwrap();
+    let settings: Value =
+        serde_yaml::from_str(&std::fs::read_to_string(format!("{dir}/settings.yaml")).unwrap())
+            .unwrap();
+    let payload = json!({"request": request, "settings": settings});
+    let host = FakeCluster::answering(Err("no lookup expected"));
+    let (accepted, message) = answer(payload.to_string().as_bytes(), &host);
+    assert!(accepted, "{file}: {message}");
+    assert_eq!(host.lookups(), 0);
+}
