@@ -275,3 +275,119 @@ fn metadata_rules_equal_the_routes_table() {
     assert_eq!(declared, table);
     assert_eq!(metadata["contextAwareResources"], json!([]));
 }
+
+/// `limits.yml` grown like e2e/tests/limits.rs does, run natively: each input
+/// gets its verdict, and no message repeats a canary. Deep inputs recurse in
+/// serde_json's serializer and in `Value`'s drop on the test's side, so the
+/// check runs on a thread with room.
+#[test]
+fn the_limits_inputs_get_their_verdicts_natively() {
+    std::thread::Builder::new()
+        .stack_size(512 << 20)
+        .spawn(check_limits)
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+fn check_limits() {
+    fn at<'v>(value: &'v mut Value, path: &str) -> &'v mut Value {
+        path.split('.').fold(value, |v, segment| match v {
+            Value::Array(items) => &mut items[segment.parse::<usize>().unwrap()],
+            Value::Object(map) => map.entry(segment.to_string()).or_insert(Value::Null),
+            other => panic!("{path}: {other} at {segment}"),
+        })
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let settings = read(&root.join("settings.yaml"));
+    let limits = read(&root.join("limits.yml"));
+    for limit in limits.as_array().unwrap() {
+        let begin = std::time::Instant::now();
+        let label = limit["label"].as_str().unwrap();
+        let seed = read(&root.join(limit["manifest"].as_str().unwrap()));
+        let mut grown = seed.clone();
+        let grow = &limit["grow"];
+        if let Some(repeat) = grow.get("repeat") {
+            let list = at(&mut grown, repeat["path"].as_str().unwrap())
+                .as_array_mut()
+                .unwrap();
+            let count = repeat["count"].as_u64().unwrap() as usize;
+            let mut copies = vec![list[0].clone(); count - list.len()];
+            copies.append(list);
+            *list = copies;
+        } else if let Some(inflate) = grow.get("inflate") {
+            let value = at(&mut grown, inflate["path"].as_str().unwrap());
+            let text = value.as_str().unwrap().to_string();
+            let pad = text.chars().last().unwrap_or('a');
+            let missing = inflate["bytes"].as_u64().unwrap() as usize - text.len();
+            *value = Value::String(format!(
+                "{}{text}",
+                pad.to_string().repeat(missing / pad.len_utf8())
+            ));
+        } else if let Some(nest) = grow.get("nest") {
+            let mut nested = json!({});
+            for _ in 0..nest["depth"].as_u64().unwrap() {
+                // Moved, not cloned: `json!` would serialize `nested` again.
+                let mut map = serde_json::Map::new();
+                map.insert("x".into(), nested);
+                nested = Value::Object(map);
+            }
+            *at(&mut grown, nest["path"].as_str().unwrap()) = nested;
+        }
+        let case = json!({
+            "object": grown,
+            "oldObject": if limit["operation"] == "UPDATE" { seed } else { Value::Null },
+            "operation": limit.get("operation").cloned().unwrap_or(json!("CREATE")),
+            "user": limit.get("user").cloned().unwrap_or(json!("oidc:alice")),
+        });
+        let mut request = request(&root.join("suites"), &case);
+        if request["oldObject"].is_null() {
+            request.as_object_mut().unwrap().remove("oldObject");
+        }
+        let start = std::time::Instant::now();
+        let (accepted, message) = validate(&request, &settings);
+        println!(
+            "{label}: accepted={accepted} in {:?} ({:?} with building), {} bytes of message",
+            start.elapsed(),
+            begin.elapsed(),
+            message.len()
+        );
+        assert!(!message.contains("CANARY"), "{label}: {message}");
+        assert!(message.len() < 20_000, "{label}: {} bytes", message.len());
+        if limit["want"] == "reject" {
+            assert!(!accepted, "{label}: accepted");
+        }
+        assert_eq!(accepted, message.is_empty(), "{label}");
+    }
+}
+
+/// The bench requests are accepted with the example settings (so the bench
+/// measures the whole check), and the examples get the verdicts their
+/// comments promise.
+#[test]
+fn bench_requests_are_accepted_and_examples_get_their_verdicts() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let settings = read(&root.join("settings.yaml"));
+    let bench = read(&root.join("bench.yml"));
+    for size in ["small", "large"] {
+        let request: Value = serde_json::from_str(
+            &std::fs::read_to_string(root.join(bench[size].as_str().unwrap())).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(request["kind"]["kind"], bench["family"]);
+        assert_eq!(
+            validate(&request, &settings),
+            (true, String::new()),
+            "{size}"
+        );
+    }
+    for (file, accepted) in [
+        ("session-pod-password-from-secret.yaml", true),
+        ("session-pod-literal-password.yaml", false),
+    ] {
+        let request = request(&root.join("examples"), &json!({"manifest": file}));
+        let (got, message) = validate(&request, &settings);
+        assert_eq!(got, accepted, "{file}: {message}");
+        assert!(!message.contains("Summer2026"), "{message}");
+    }
+}
