@@ -126,16 +126,83 @@ pub enum Class<'a> {
     Named(Text<'a>),
 }
 
+/// Where a claim is written; places and field paths are only formatted
+/// for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin<'a> {
+    /// A PersistentVolumeClaim object.
+    Object { name: Option<Text<'a>> },
+    /// `spec.volumeClaimTemplates[index]` of a StatefulSet.
+    Template {
+        index: usize,
+        name: Option<Text<'a>>,
+    },
+    /// `<spec_path>.volumes[index].ephemeral.volumeClaimTemplate`.
+    Ephemeral {
+        spec_path: &'static str,
+        index: usize,
+        name: Option<Text<'a>>,
+    },
+}
+
+fn name_of(name: &Option<Text<'_>>) -> String {
+    name.as_deref()
+        .map_or_else(|| "(no name)".to_string(), |n| quote(n).to_string())
+}
+
+impl Origin<'_> {
+    /// `volumeClaimTemplate "data" (spec.volumeClaimTemplates[0])`.
+    pub fn place(&self) -> String {
+        match self {
+            Origin::Object { name } => match name.as_deref() {
+                Some(n) if !n.is_empty() => format!("PersistentVolumeClaim {}", quote(n)),
+                _ => "the PersistentVolumeClaim".to_string(),
+            },
+            Origin::Template { index, name } => format!(
+                "volumeClaimTemplate {} (spec.volumeClaimTemplates[{index}])",
+                name_of(name)
+            ),
+            Origin::Ephemeral {
+                spec_path,
+                index,
+                name,
+            } => format!(
+                "ephemeral volume {} ({spec_path}.volumes[{index}].ephemeral.volumeClaimTemplate)",
+                name_of(name)
+            ),
+        }
+    }
+
+    /// The field path of the claim object, with a trailing dot (empty for a
+    /// PersistentVolumeClaim).
+    pub fn prefix(&self) -> String {
+        match self {
+            Origin::Object { .. } => String::new(),
+            Origin::Template { index, .. } => format!("spec.volumeClaimTemplates[{index}]."),
+            Origin::Ephemeral {
+                spec_path, index, ..
+            } => format!("{spec_path}.volumes[{index}].ephemeral.volumeClaimTemplate."),
+        }
+    }
+
+    /// The same claim across an UPDATE: the PVC itself, or a template or
+    /// ephemeral volume of the same name (a nameless one is never the same).
+    fn same_claim(&self, other: &Origin<'_>) -> bool {
+        match (self, other) {
+            (Origin::Object { .. }, Origin::Object { .. }) => true,
+            (Origin::Template { name: Some(a), .. }, Origin::Template { name: Some(b), .. })
+            | (Origin::Ephemeral { name: Some(a), .. }, Origin::Ephemeral { name: Some(b), .. }) => {
+                a == b
+            }
+            _ => false,
+        }
+    }
+}
+
 /// One claim and where it is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claim<'a> {
-    /// `volumeClaimTemplate "data" (spec.volumeClaimTemplates[0])`.
-    pub place: String,
-    /// Field path prefix of the claim object (`spec.volumeClaimTemplates[0].`).
-    pub prefix: String,
-    /// The claim's identity across an UPDATE (its kind and name); `None`
-    /// when it has no name, so it is always judged.
-    pub key: Option<String>,
+    pub origin: Origin<'a>,
     pub class: Class<'a>,
     /// Whether the class came from the legacy annotation.
     pub from_annotation: bool,
@@ -144,7 +211,7 @@ pub struct Claim<'a> {
 }
 
 impl<'a> Claim<'a> {
-    fn new(place: String, prefix: String, key: Option<String>, object: &ClaimObject<'a>) -> Self {
+    fn new(origin: Origin<'a>, object: &ClaimObject<'a>) -> Self {
         let annotation = object.metadata.annotations.get(BETA_CLASS).cloned();
         let spec = object.spec.storage_class_name.clone();
         let conflict = match (&annotation, &spec) {
@@ -158,9 +225,7 @@ impl<'a> Claim<'a> {
             Some(name) => Class::Named(name),
         };
         Claim {
-            place,
-            prefix,
-            key,
+            origin,
             class,
             from_annotation,
             conflict,
@@ -169,11 +234,21 @@ impl<'a> Claim<'a> {
 
     /// The field the class was read from, for messages.
     fn field(&self) -> String {
+        let prefix = self.origin.prefix();
         if self.from_annotation {
-            format!("{}metadata.annotations[{BETA_CLASS:?}]", self.prefix)
+            format!("{prefix}metadata.annotations[{BETA_CLASS:?}]")
         } else {
-            format!("{}spec.storageClassName", self.prefix)
+            format!("{prefix}spec.storageClassName")
         }
+    }
+
+    /// Whether `old` holds this claim with the same class.
+    fn unchanged_in(&self, old: &[Claim<'_>]) -> bool {
+        old.iter().any(|o| {
+            self.origin.same_claim(&o.origin)
+                && o.class == self.class
+                && o.conflict == self.conflict
+        })
     }
 }
 
@@ -184,63 +259,47 @@ pub struct Found<'a> {
     pub problems: Vec<String>,
 }
 
-fn name_of(name: &Option<Text<'_>>) -> String {
-    name.as_deref()
-        .map_or_else(|| "(no name)".to_string(), |n| quote(n).to_string())
-}
-
 /// A PersistentVolumeClaim object.
 pub fn of_claim<'a>(object: &ClaimObject<'a>) -> Found<'a> {
-    let place = match object.metadata.name.as_deref() {
-        Some(name) if !name.is_empty() => format!("PersistentVolumeClaim {}", quote(name)),
-        _ => "the PersistentVolumeClaim".to_string(),
+    let origin = Origin::Object {
+        name: object.metadata.name.clone(),
     };
     Found {
-        claims: vec![Claim::new(
-            place,
-            String::new(),
-            Some("claim".into()),
-            object,
-        )],
+        claims: vec![Claim::new(origin, object)],
         problems: Vec::new(),
     }
 }
 
 /// The generic ephemeral volumes of a pod spec.
-pub fn of_pod_spec<'a>(spec: &PodSpec<'a>, spec_path: &str, found: &mut Found<'a>) {
-    for (i, volume) in spec.volumes.iter().enumerate() {
+pub fn of_pod_spec<'a>(spec: &PodSpec<'a>, spec_path: &'static str, found: &mut Found<'a>) {
+    for (index, volume) in spec.volumes.iter().enumerate() {
         let Some(ephemeral) = &volume.ephemeral else {
             continue;
         };
-        let path = format!("{spec_path}.volumes[{i}].ephemeral");
-        let name = name_of(&volume.name);
         match &ephemeral.volume_claim_template {
             Some(template) => found.claims.push(Claim::new(
-                format!("ephemeral volume {name} ({path}.volumeClaimTemplate)"),
-                format!("{path}.volumeClaimTemplate."),
-                volume.name.as_deref().map(|n| format!("ephemeral/{n}")),
+                Origin::Ephemeral {
+                    spec_path,
+                    index,
+                    name: volume.name.clone(),
+                },
                 template,
             )),
             None => found.problems.push(format!(
-                "ephemeral volume {name} ({path}) has no volumeClaimTemplate; give it one on an encrypted class"
+                "ephemeral volume {} ({spec_path}.volumes[{index}].ephemeral) has no volumeClaimTemplate; give it one on an encrypted class",
+                name_of(&volume.name)
             )),
         }
     }
 }
 
 fn of_templates<'a>(templates: &[ClaimObject<'a>], found: &mut Found<'a>) {
-    for (i, template) in templates.iter().enumerate() {
-        let name = name_of(&template.metadata.name);
-        found.claims.push(Claim::new(
-            format!("volumeClaimTemplate {name} (spec.volumeClaimTemplates[{i}])"),
-            format!("spec.volumeClaimTemplates[{i}]."),
-            template
-                .metadata
-                .name
-                .as_deref()
-                .map(|n| format!("template/{n}")),
-            template,
-        ));
+    for (index, template) in templates.iter().enumerate() {
+        let origin = Origin::Template {
+            index,
+            name: template.metadata.name.clone(),
+        };
+        found.claims.push(Claim::new(origin, template));
     }
 }
 
@@ -306,30 +365,33 @@ pub fn validate(input: &Input<'_, '_, Settings>) -> Result<(), Rejection> {
     }
     let mut defaults = Lazy::new(input.host);
     for claim in &found.claims {
-        let unchanged = claim.key.is_some()
-            && old.iter().any(|o| {
-                o.key == claim.key && o.class == claim.class && o.conflict == claim.conflict
-            });
-        if !unchanged {
+        if !claim.unchanged_in(&old) {
             judge(claim, input.settings, &mut defaults, &mut violations);
         }
     }
     violations.into_result(SUMMARY)
 }
 
-/// Judges one claim's class.
+/// Judges one claim's class; messages are built only for a violation.
 pub fn judge(
     claim: &Claim<'_>,
     settings: &Settings,
     defaults: &mut Lazy<'_>,
     violations: &mut Violations,
 ) {
-    let place = &claim.place;
-    let list = settings.class_list();
-    let set_class = format!("set {}spec.storageClassName to one of {list}", claim.prefix);
+    let place = || claim.origin.place();
+    let list = || settings.class_list();
+    let set_class = || {
+        format!(
+            "set {}spec.storageClassName to one of {}",
+            claim.origin.prefix(),
+            list()
+        )
+    };
     if let Some((annotation, spec)) = &claim.conflict {
         violations.push(format!(
-            "{place} names StorageClass {} in the annotation {BETA_CLASS} and {} in spec.storageClassName; Kubernetes uses the annotation: remove it, or make both the same encrypted class",
+            "{} names StorageClass {} in the annotation {BETA_CLASS} and {} in spec.storageClassName; Kubernetes uses the annotation: remove it, or make both the same encrypted class",
+            place(),
             quote(annotation),
             quote(spec)
         ));
@@ -338,38 +400,52 @@ pub fn judge(
     match &claim.class {
         Class::Named(name) if settings.is_encrypted_class(name) => {}
         Class::Named(name) => violations.push(format!(
-            "{place} uses StorageClass {} ({}), which is not in encryptedStorageClasses; use one of {list}",
+            "{} uses StorageClass {} ({}), which is not in encryptedStorageClasses; use one of {}",
+            place(),
             quote(name),
-            claim.field()
+            claim.field(),
+            list()
         )),
         Class::Static if settings.allow_static_binding => {}
         Class::Static => violations.push(format!(
-            "{place} sets {}: \"\" (static binding to a PersistentVolume without a class, which no encrypted class covers) and allowStaticBinding is off; use one of {list}",
-            claim.field()
+            "{} sets {}: \"\" (static binding to a PersistentVolume without a class, which no encrypted class covers) and allowStaticBinding is off; use one of {}",
+            place(),
+            claim.field(),
+            list()
         )),
         Class::Default if !settings.lookup_default_class => violations.push(format!(
-            "{place} names no StorageClass and lookupDefaultClass is off, so the cluster default is not relied on; {set_class}"
+            "{} names no StorageClass and lookupDefaultClass is off, so the cluster default is not relied on; {}",
+            place(),
+            set_class()
         )),
         Class::Default => match defaults.get() {
             Ok(Defaults::One(name)) if settings.is_encrypted_class(name) => {}
             Ok(Defaults::One(name)) => violations.push(format!(
-                "{place} names no StorageClass, so it gets the cluster default {}, which is not in encryptedStorageClasses; {set_class}",
-                quote(name)
+                "{} names no StorageClass, so it gets the cluster default {}, which is not in encryptedStorageClasses; {}",
+                place(),
+                quote(name),
+                set_class()
             )),
             Ok(Defaults::None) => violations.push(format!(
-                "{place} names no StorageClass and the cluster has no default StorageClass; {set_class}"
+                "{} names no StorageClass and the cluster has no default StorageClass; {}",
+                place(),
+                set_class()
             )),
             Ok(Defaults::Several(names)) => violations.push(format!(
-                "{place} names no StorageClass and {} StorageClasses are marked default ({}); Kubernetes would take the newest, so the class could change under the claim: mark exactly one class default, or {set_class}",
+                "{} names no StorageClass and {} StorageClasses are marked default ({}); Kubernetes would take the newest, so the class could change under the claim: mark exactly one class default, or {}",
+                place(),
                 names.len(),
                 names
                     .iter()
                     .map(|n| quote(n).to_string())
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(", "),
+                set_class()
             )),
             Err(e) => violations.push(format!(
-                "{place} names no StorageClass and the cluster default cannot be determined ({e}); {set_class}"
+                "{} names no StorageClass and the cluster default cannot be determined ({e}); {}",
+                place(),
+                set_class()
             )),
         },
     }
@@ -451,10 +527,9 @@ mod tests {
         assert_eq!(found.claims.len(), 1);
         let c = &found.claims[0];
         assert_eq!(
-            c.place,
+            c.origin.place(),
             "ephemeral volume \"scratch\" (spec.template.spec.volumes[1].ephemeral.volumeClaimTemplate)"
         );
-        assert_eq!(c.key.as_deref(), Some("ephemeral/scratch"));
         assert_eq!(
             c.field(),
             "spec.template.spec.volumes[1].ephemeral.volumeClaimTemplate.spec.storageClassName"
@@ -465,5 +540,42 @@ mod tests {
                 "ephemeral volume \"broken\" (spec.template.spec.volumes[2].ephemeral) has no volumeClaimTemplate; give it one on an encrypted class"
             ]
         );
+    }
+
+    fn origin(kind: &str, index: usize, name: Option<&'static str>) -> Origin<'static> {
+        let name = name.map(|n| Text(n.into()));
+        match kind {
+            "template" => Origin::Template { index, name },
+            _ => Origin::Ephemeral {
+                spec_path: "spec",
+                index,
+                name,
+            },
+        }
+    }
+
+    #[test]
+    fn claims_are_the_same_by_kind_and_name_not_position() {
+        let object = |n: Option<&'static str>| Origin::Object {
+            name: n.map(|n| Text(n.into())),
+        };
+        assert!(object(Some("a")).same_claim(&object(None)));
+        assert!(origin("template", 0, Some("data")).same_claim(&origin(
+            "template",
+            3,
+            Some("data")
+        )));
+        assert!(!origin("template", 0, Some("data")).same_claim(&origin(
+            "template",
+            0,
+            Some("logs")
+        )));
+        assert!(!origin("template", 0, Some("data")).same_claim(&origin(
+            "ephemeral",
+            0,
+            Some("data")
+        )));
+        assert!(!origin("template", 0, None).same_claim(&origin("template", 0, None)));
+        assert!(!origin("ephemeral", 1, None).same_claim(&origin("ephemeral", 1, None)));
     }
 }

@@ -154,11 +154,6 @@ impl<'h> Lazy<'h> {
         let host = self.host;
         self.found.get_or_insert_with(|| defaults(host))
     }
-
-    /// Whether the host was asked.
-    pub fn asked(&self) -> bool {
-        self.found.is_some()
-    }
 }
 
 #[cfg(test)]
