@@ -15,23 +15,36 @@
 //! a wildcard by someone who believed it was one: it is refused too, with
 //! the exact names to write instead.
 
+use std::fmt;
+
 use shared::Violations;
 use shared::quote::quote;
 use shared::text::Text;
 
 use crate::names::{RoleId, any_matches};
 use crate::settings::Compiled;
-use crate::view::Rule;
+use crate::view::{Rule, Rules};
 
 /// Judges every rule of `role` and records what it finds.
-pub fn judge(role: RoleId<'_>, rules: &[Rule<'_>], settings: &Compiled<'_>, out: &mut Violations) {
+pub fn judge(role: RoleId<'_>, rules: &Rules<'_>, settings: &Compiled<'_>, out: &mut Violations) {
     let impersonator = any_matches(&settings.impersonator_roles, role);
     for (index, rule) in rules.iter().enumerate() {
-        let place = format!("rules[{index}]");
-        wildcards(&place, rule, out);
-        denied_verbs(&place, rule, settings.denied_verbs, out);
-        sensitive_grants(&place, rule, settings, out);
-        impersonation(&place, rule, impersonator, out);
+        let place = Place(index);
+        wildcards(place, rule, out);
+        denied_verbs(place, rule, settings.denied_verbs, out);
+        sensitive_grants(place, rule, settings, out);
+        impersonation(place, rule, impersonator, out);
+    }
+}
+
+/// `rules[<index>]`, written only into a finding: most rules have none,
+/// and a role can have thousands.
+#[derive(Clone, Copy)]
+struct Place(usize);
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "rules[{}]", self.0)
     }
 }
 
@@ -44,14 +57,14 @@ fn explicit<'r>(list: &'r [Text<'_>]) -> impl Iterator<Item = (usize, &'r str)> 
         .filter(|(_, t)| !t.contains('*'))
 }
 
-fn literal_star(place: &str, field: &str, index: usize, value: &str, what: &str) -> String {
+fn literal_star(place: Place, field: &str, index: usize, value: &str, what: &str) -> String {
     format!(
         "{place}.{field}[{index}] {} contains \"*\", which RBAC does not expand there: it grants nothing but reads as a wildcard; write the exact {what}",
         quote(value)
     )
 }
 
-fn wildcards(place: &str, rule: &Rule<'_>, out: &mut Violations) {
+fn wildcards(place: Place, rule: Rule<'_, '_>, out: &mut Violations) {
     for (i, verb) in rule.verbs.iter().enumerate() {
         if &**verb == "*" {
             out.push(format!(
@@ -134,8 +147,8 @@ fn wildcards(place: &str, rule: &Rule<'_>, out: &mut Violations) {
     }
 }
 
-fn denied_verbs(place: &str, rule: &Rule<'_>, denied: &[String], out: &mut Violations) {
-    for (i, verb) in explicit(&rule.verbs) {
+fn denied_verbs(place: Place, rule: Rule<'_, '_>, denied: &[String], out: &mut Violations) {
+    for (i, verb) in explicit(rule.verbs) {
         if !denied.iter().any(|d| d == verb) {
             continue;
         }
@@ -160,18 +173,23 @@ struct Finding<'r> {
     why: &'static str,
 }
 
-fn sensitive_grants(place: &str, rule: &Rule<'_>, settings: &Compiled<'_>, out: &mut Violations) {
-    let mut findings: Vec<Finding<'_>> = Vec::new();
+fn sensitive_grants<'r>(
+    place: Place,
+    rule: Rule<'r, '_>,
+    settings: &'r Compiled<'_>,
+    out: &mut Violations,
+) {
+    let mut findings: Vec<Finding<'r>> = Vec::new();
     for grant in &settings.sensitive_grants {
         if !rule.api_groups.iter().any(|g| **g == *grant.group()) {
             continue;
         }
         let Some((resource_index, resource)) =
-            explicit(&rule.resources).find(|(_, r)| *r == grant.resource())
+            explicit(rule.resources).find(|(_, r)| *r == grant.resource())
         else {
             continue;
         };
-        let verbs = explicit(&rule.verbs)
+        let verbs = explicit(rule.verbs)
             .map(|(_, v)| v)
             .filter(|v| grant.verb_matches(v));
         let position = findings
@@ -230,8 +248,8 @@ fn impersonation_mode(verb: &str) -> Option<&str> {
 const USER_INFO: &str = "user-info";
 const SYSTEM_MASTERS: &str = "system:masters";
 
-fn impersonation(place: &str, rule: &Rule<'_>, impersonator: bool, out: &mut Violations) {
-    let verbs: Vec<(usize, &str, &str)> = explicit(&rule.verbs)
+fn impersonation(place: Place, rule: Rule<'_, '_>, impersonator: bool, out: &mut Violations) {
+    let verbs: Vec<(usize, &str, &str)> = explicit(rule.verbs)
         .filter_map(|(i, v)| impersonation_mode(v).map(|mode| (i, v, mode)))
         .collect();
     if verbs.is_empty() {
@@ -260,7 +278,7 @@ fn impersonation(place: &str, rule: &Rule<'_>, impersonator: bool, out: &mut Vio
             quote(verb)
         ));
     }
-    for (i, resource) in explicit(&rule.resources) {
+    for (i, resource) in explicit(rule.resources) {
         match resource {
             "serviceaccounts" => out.push(format!(
                 "{place}.resources[{i}] \"serviceaccounts\" with {} lets the holder act as any ServiceAccount, the VDI operator's included; remove it",
