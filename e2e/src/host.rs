@@ -51,6 +51,21 @@ pub struct Verdict {
     /// The guest failed (trap, error return, malformed response) instead of
     /// answering; policy-server turns that into an opaque 500.
     pub guest_error: bool,
+    /// A mutating policy's `mutated_object`: the whole object as it should
+    /// be stored (policy-server turns it into a JSON patch). Only kept on an
+    /// acceptance, as policy-server only applies it then.
+    pub mutated_object: Option<Value>,
+}
+
+impl Verdict {
+    /// What the mutation changes in `object` (see [`changes`]); empty
+    /// without one.
+    pub fn changes(&self, object: &Value) -> Vec<String> {
+        self.mutated_object
+            .as_ref()
+            .map(|after| changes(object, after))
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Deserialize)]
@@ -60,6 +75,73 @@ struct ValidationResponse {
     message: Option<String>,
     #[serde(default)]
     code: Option<u16>,
+    #[serde(default)]
+    mutated_object: Option<Value>,
+}
+
+/// The leaves a mutation sets, changes or removes, as dotted paths (list
+/// indexes are numbers): `spec.containers.0.securityContext.allowPrivilegeEscalation=false`,
+/// `spec.x removed`. An added object or list is listed leaf by leaf.
+pub fn changes(before: &Value, after: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    walk_changes(String::new(), Some(before), Some(after), &mut out);
+    out
+}
+
+fn walk_changes(
+    path: String,
+    before: Option<&Value>,
+    after: Option<&Value>,
+    out: &mut Vec<String>,
+) {
+    let child = |key: &dyn std::fmt::Display| {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    let unset = |v: Option<&Value>| v.is_none_or(Value::is_null);
+    match (before, after) {
+        (Some(Value::Object(b)), Some(Value::Object(a))) => {
+            let keys: std::collections::BTreeSet<&String> = b.keys().chain(a.keys()).collect();
+            for key in keys {
+                walk_changes(child(key), b.get(key), a.get(key), out);
+            }
+        }
+        (Some(Value::Array(b)), Some(Value::Array(a))) => {
+            for i in 0..b.len().max(a.len()) {
+                walk_changes(child(&i), b.get(i), a.get(i), out);
+            }
+        }
+        (b, Some(Value::Object(a))) if unset(b) && !a.is_empty() => {
+            for (key, value) in a {
+                walk_changes(child(key), None, Some(value), out);
+            }
+        }
+        (b, Some(Value::Array(a))) if unset(b) && !a.is_empty() => {
+            for (i, value) in a.iter().enumerate() {
+                walk_changes(child(&i), None, Some(value), out);
+            }
+        }
+        (b, a) if b == a => {}
+        (_, Some(a)) => out.push(format!("{path}={a}")),
+        (_, None) => out.push(format!("{path} removed")),
+    }
+}
+
+/// The value at `path` in `value`: a dotted path (`spec.containers.0.image`,
+/// numbers index lists) or, for keys with dots in them, a JSON pointer
+/// (`/metadata/annotations/vdi.kasm.io~1user`).
+pub fn lookup<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
+    if path.starts_with('/') {
+        return value.pointer(path);
+    }
+    path.split('.').try_fold(value, |node, key| match node {
+        Value::Object(map) => map.get(key),
+        Value::Array(list) => key.parse::<usize>().ok().and_then(|i| list.get(i)),
+        _ => None,
+    })
 }
 
 /// The answer to `validate_settings`.
@@ -216,6 +298,7 @@ impl PolicyModule {
                             message: r.message,
                             code: r.code,
                             guest_error: false,
+                            mutated_object: r.mutated_object.filter(|_| r.accepted),
                         },
                         Err(e) => internal_error(format!("malformed ValidationResponse: {e}")),
                     },
@@ -234,6 +317,7 @@ fn internal_error(message: String) -> Verdict {
         message: Some(message),
         code: Some(500),
         guest_error: true,
+        mutated_object: None,
     }
 }
 
@@ -317,5 +401,41 @@ fn host_call(
         }
         ("kubewarden", _, _) => Err(format!("unknown operation: {namespace}/{operation}").into()),
         _ => Err(format!("unknown binding: {binding}").into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_list_the_leaves_a_mutation_sets() {
+        let before = json!({"spec": {"securityContext": null, "containers": [{"name": "a", "securityContext": {"capabilities": {"drop": ["NET_RAW"]}}}], "gone": 1}});
+        let after = json!({"spec": {"securityContext": {"runAsNonRoot": true}, "containers": [{"name": "a", "securityContext": {"capabilities": {"drop": ["NET_RAW", "ALL"]}, "allowPrivilegeEscalation": false}}]}});
+        assert_eq!(
+            changes(&before, &after),
+            [
+                "spec.containers.0.securityContext.allowPrivilegeEscalation=false",
+                "spec.containers.0.securityContext.capabilities.drop.1=\"ALL\"",
+                "spec.gone removed",
+                "spec.securityContext.runAsNonRoot=true",
+            ]
+        );
+        assert!(changes(&before, &before).is_empty());
+    }
+
+    #[test]
+    fn lookup_takes_dotted_paths_and_pointers() {
+        let object = json!({"metadata": {"annotations": {"vdi.kasm.io/user": "alice"}}, "spec": {"containers": [{"image": "x"}]}});
+        assert_eq!(
+            lookup(&object, "spec.containers.0.image"),
+            Some(&json!("x"))
+        );
+        assert_eq!(
+            lookup(&object, "/metadata/annotations/vdi.kasm.io~1user"),
+            Some(&json!("alice"))
+        );
+        assert_eq!(lookup(&object, "spec.containers.1.image"), None);
+        assert_eq!(lookup(&object, "spec.containers.x"), None);
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! Each case names a manifest (or a full request), who sends it and how, the
 //! settings, any cluster objects the policy may look up, and the expected
-//! verdict with message fragments.
+//! verdict with message fragments, or for a mutating policy (`expect:
+//! mutate`) the fields the patched object must hold.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -10,7 +11,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::host::PolicyModule;
+use crate::host::{PolicyModule, Verdict, lookup};
 use crate::replay::Replay;
 use crate::wrap::{WrapOptions, wrap};
 
@@ -36,8 +37,21 @@ pub enum Source {
 #[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Expect {
+    /// Admitted as sent (a mutation fails the case).
     Accept,
     Reject,
+    /// Admitted with a mutation that holds every `patched` field.
+    Mutate,
+}
+
+/// A field the mutated object must hold: a dotted path (`spec.containers.0.image`,
+/// numbers index lists) or a JSON pointer (`/metadata/annotations/a~1b`),
+/// and its JSON value.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Patched {
+    pub path: String,
+    pub value: Value,
 }
 
 #[derive(Deserialize, Debug, Clone)]
@@ -87,6 +101,9 @@ pub struct Case {
     pub expect: Expect,
     #[serde(default)]
     pub message: Option<Fragments>,
+    /// With `expect: mutate`: the fields the mutated object must hold.
+    #[serde(default)]
+    pub patched: Vec<Patched>,
 }
 
 #[derive(Deserialize, Debug, Clone)]
@@ -210,6 +227,32 @@ fn check_fragments(message: &str, expected: &Option<Fragments>) -> Result<(), St
     }
 }
 
+/// Every `patched` field holds its value in the mutated object.
+fn check_patched(
+    mutated: &Value,
+    patched: &[Patched],
+    verdict: &Verdict,
+    object: &Value,
+) -> Result<(), String> {
+    let wrong: Vec<String> = patched
+        .iter()
+        .filter(|p| lookup(mutated, &p.path) != Some(&p.value))
+        .map(|p| match lookup(mutated, &p.path) {
+            Some(got) => format!("{} is {got}, not {}", p.path, p.value),
+            None => format!("{} is absent, not {}", p.path, p.value),
+        })
+        .collect();
+    if wrong.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the mutated object differs: {}; the mutation changes {}",
+            wrong.join("; "),
+            verdict.changes(object).join(", ")
+        ))
+    }
+}
+
 /// Builds the AdmissionRequest a case describes.
 pub fn build_request(dir: &Path, case: &Case) -> Result<Value, String> {
     let sources = [
@@ -280,6 +323,11 @@ pub fn run(module: &PolicyModule, loaded: &Loaded) -> Result<(), String> {
                 .map(|s| resolve(&loaded.dir, s))
                 .collect::<Result<Vec<_>, _>>()?;
             let replay = Arc::new(Replay::from_objects(context)?);
+            if (case.expect == Expect::Mutate) == case.patched.is_empty() {
+                return Err(
+                    "`patched:` goes with `expect: mutate`, which needs at least one".into(),
+                );
+            }
             let (verdict, _) = module.validate(&request, settings, replay);
             if verdict.guest_error {
                 return Err(format!(
@@ -287,17 +335,40 @@ pub fn run(module: &PolicyModule, loaded: &Loaded) -> Result<(), String> {
                     verdict.message
                 ));
             }
-            match (case.expect, verdict.accepted) {
-                (Expect::Accept, true) => Ok(()),
-                (Expect::Reject, false) => check_fragments(
+            let object = request.get("object").unwrap_or(&Value::Null);
+            match (case.expect, verdict.accepted, &verdict.mutated_object) {
+                (Expect::Accept, true, None) => Ok(()),
+                (Expect::Accept, true, Some(_)) => Err(format!(
+                    "expected accept, got a mutation ({}); say `expect: mutate` with `patched:`",
+                    verdict.changes(object).join(", ")
+                )),
+                (Expect::Mutate, true, Some(mutated)) => {
+                    check_patched(mutated, &case.patched, &verdict, object)
+                }
+                (Expect::Mutate, true, None) => {
+                    Err("expected a mutation, got a plain accept".into())
+                }
+                (Expect::Reject, false, _) => check_fragments(
                     verdict.message.as_deref().unwrap_or_default(),
                     &case.message,
                 ),
-                (Expect::Accept, false) => Err(format!(
-                    "expected accept, got rejection: {:?}",
+                (Expect::Accept | Expect::Mutate, false, _) => Err(format!(
+                    "expected {}, got rejection: {:?}",
+                    if case.expect == Expect::Accept {
+                        "accept"
+                    } else {
+                        "a mutation"
+                    },
                     verdict.message
                 )),
-                (Expect::Reject, true) => Err("expected rejection, got accept".into()),
+                (Expect::Reject, true, _) => Err(format!(
+                    "expected rejection, got accept{}",
+                    if verdict.mutated_object.is_some() {
+                        format!(" with a mutation ({})", verdict.changes(object).join(", "))
+                    } else {
+                        String::new()
+                    }
+                )),
             }
         }
     }

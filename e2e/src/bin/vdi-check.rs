@@ -1,10 +1,13 @@
 //! `just check`: evaluates manifests against every built policy whose rules
 //! match them, with the example settings, and prints a verdict table.
 //!
-//! Usage: vdi-check [--user NAME] [--group NAME]... [PATH]...
+//! Usage: vdi-check [--user NAME] [--group NAME]... [--settings POLICY=FILE]... [PATH]...
 //! PATHs are files or directories of YAML manifests (default: `examples/`
 //! and every `policies/<policy>/examples/`);
-//! each policy's `settings.yaml` holds its settings.
+//! each policy's `settings.yaml` holds its settings, unless `--settings`
+//! names another file for it (e.g. `mutate: true` for
+//! restricted-security-context). A mutating policy's admission with a
+//! patch shows as `MUTATE`, with the fields the patch sets.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -18,13 +21,19 @@ struct Args {
     user: String,
     groups: Vec<String>,
     paths: Vec<PathBuf>,
+    /// `--settings POLICY=FILE`: settings files instead of `settings.yaml`.
+    settings: Vec<(String, PathBuf)>,
 }
+
+const USAGE: &str =
+    "usage: vdi-check [--user NAME] [--group NAME]... [--settings POLICY=FILE]... [PATH]...";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         user: "oidc:alice".into(),
         groups: vec!["system:authenticated".into()],
         paths: Vec::new(),
+        settings: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     let mut custom_groups = false;
@@ -38,9 +47,14 @@ fn parse_args() -> Result<Args, String> {
                 }
                 args.groups.push(it.next().ok_or("--group needs a value")?);
             }
-            "-h" | "--help" => {
-                return Err("usage: vdi-check [--user NAME] [--group NAME]... [PATH]...".into());
+            "--settings" => {
+                let value = it.next().ok_or("--settings needs POLICY=FILE")?;
+                let (policy, file) = value
+                    .split_once('=')
+                    .ok_or_else(|| format!("--settings {value:?}: write POLICY=FILE"))?;
+                args.settings.push((policy.to_owned(), PathBuf::from(file)));
             }
+            "-h" | "--help" => return Err(USAGE.into()),
             _ => args.paths.push(PathBuf::from(arg)),
         }
     }
@@ -85,14 +99,23 @@ struct Policy {
     settings: Value,
 }
 
-fn load_policies() -> Result<Vec<Policy>, String> {
+fn load_policies(overrides: &[(String, PathBuf)]) -> Result<Vec<Policy>, String> {
     let root = e2e::workspace_root();
-    e2e::policy_names()?
+    let names = e2e::policy_names()?;
+    if let Some((unknown, _)) = overrides.iter().find(|(p, _)| !names.contains(p)) {
+        return Err(format!("--settings: no policy {unknown:?}"));
+    }
+    names
         .into_iter()
         .map(|name| {
             let module = PolicyModule::load_policy(&name)?;
-            let settings_path = root.join("policies").join(name).join("settings.yaml");
-            let settings = if settings_path.is_file() {
+            let chosen = overrides.iter().rev().find(|(p, _)| *p == name);
+            let settings_path = chosen.map_or_else(
+                || root.join("policies").join(&name).join("settings.yaml"),
+                |(_, file)| file.clone(),
+            );
+            // A file named on the command line must exist.
+            let settings = if chosen.is_some() || settings_path.is_file() {
                 e2e::read_document(&settings_path)?
             } else {
                 Value::Object(Default::default())
@@ -123,7 +146,7 @@ fn main() -> ExitCode {
         }
     };
     let result = (|| -> Result<(), String> {
-        let policies = load_policies()?;
+        let policies = load_policies(&args.settings)?;
         let mut files = Vec::new();
         for path in &args.paths {
             collect(path, &mut files)?;
@@ -176,10 +199,15 @@ fn main() -> ExitCode {
                         policy
                             .module
                             .validate(&request, &policy.settings, Arc::default());
-                    let (label, reason) = if verdict.accepted {
-                        ("accept", String::new())
-                    } else {
-                        ("REJECT", one_line(verdict.message.as_deref().unwrap_or("")))
+                    let (label, reason) = match (verdict.accepted, &verdict.mutated_object) {
+                        (true, None) => ("accept", String::new()),
+                        (true, Some(_)) => (
+                            "MUTATE",
+                            format!("sets {}", verdict.changes(&manifest).join(", ")),
+                        ),
+                        (false, _) => {
+                            ("REJECT", one_line(verdict.message.as_deref().unwrap_or("")))
+                        }
                     };
                     println!(
                         "{shown:<44} {object:<40} {:<28} {label:<7} {reason}",
