@@ -19,16 +19,17 @@ use crate::keys::Keys;
 use crate::ports::{IntOrString, PortSel, Reading, carries_tcp, reached};
 use crate::settings::Compiled;
 use shared::text::Text;
+use shared::views::nullable;
 
 #[derive(Deserialize)]
 pub struct CalicoPolicy<'a> {
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "nullable")]
     spec: Spec<'a>,
 }
 
 #[derive(Deserialize, Default)]
 struct Spec<'a> {
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "nullable")]
     egress: Vec<Rule<'a>>,
 }
 
@@ -43,9 +44,9 @@ struct Rule<'a> {
     not_protocol: Option<IntOrString<'a>>,
     #[serde(default)]
     ip_version: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     source: Keys,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "nullable")]
     destination: Destination<'a>,
     #[serde(default)]
     http: Option<IgnoredAny>,
@@ -54,9 +55,9 @@ struct Rule<'a> {
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct Destination<'a> {
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "nullable")]
     nets: Vec<Text<'a>>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "nullable")]
     not_nets: Vec<Text<'a>>,
     #[serde(default, borrow)]
     selector: Option<Text<'a>>,
@@ -68,9 +69,9 @@ struct Destination<'a> {
     service_accounts: Option<IgnoredAny>,
     #[serde(default)]
     services: Option<IgnoredAny>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "nullable")]
     ports: Vec<IntOrString<'a>>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "nullable")]
     not_ports: Vec<IntOrString<'a>>,
 }
 

@@ -15,23 +15,31 @@ use shared::violations::Violations;
 use crate::exposure::{CidrExcept, Fix, Judge, Label, Shield, parse_at, show};
 use crate::keys::Keys;
 use crate::ports::{IntOrString, PortSel, Reading, carries_tcp, reached};
+use crate::selector::{Op, Term, matches_init, outside_reach};
 use crate::settings::Compiled;
 use shared::text::Text;
+use shared::views::nullable;
 
+/// Lists and maps read `null` as absent, as the API server prunes a `null`
+/// from a CRD field before the object is stored or admitted.
 #[derive(Deserialize)]
 pub struct CiliumPolicy<'a> {
     #[serde(default, borrow)]
     spec: Option<Rule<'a>>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "nullable")]
     specs: Vec<Rule<'a>>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Rule<'a> {
+    /// Only its keys matter: `reserved:init` among them unconfines the
+    /// rule's peer selectors.
     #[serde(default, borrow)]
+    endpoint_selector: Option<Selector<'a>>,
+    #[serde(default, borrow, deserialize_with = "nullable")]
     egress: Vec<EgressRule<'a>>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "nullable")]
     egress_deny: Vec<EgressRule<'a>>,
 }
 
@@ -40,25 +48,25 @@ struct Rule<'a> {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct EgressRule<'a> {
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "nullable")]
     to_endpoints: Vec<Selector<'a>>,
-    #[serde(default, borrow, rename = "toCIDR")]
+    #[serde(default, borrow, rename = "toCIDR", deserialize_with = "nullable")]
     to_cidr: Vec<Text<'a>>,
-    #[serde(default, borrow, rename = "toCIDRSet")]
+    #[serde(default, borrow, rename = "toCIDRSet", deserialize_with = "nullable")]
     to_cidr_set: Vec<CidrRule<'a>>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "nullable")]
     to_entities: Vec<Text<'a>>,
-    #[serde(default, borrow, rename = "toFQDNs")]
+    #[serde(default, borrow, rename = "toFQDNs", deserialize_with = "nullable")]
     to_fqdns: Vec<FqdnSelector<'a>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     to_services: Vec<IgnoredAny>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     to_groups: Vec<IgnoredAny>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     to_nodes: Vec<IgnoredAny>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "nullable")]
     to_ports: Vec<PortRule<'a>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     icmps: Vec<IgnoredAny>,
 }
 
@@ -67,7 +75,7 @@ struct EgressRule<'a> {
 struct CidrRule<'a> {
     #[serde(default, borrow)]
     cidr: Option<Text<'a>>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "nullable")]
     except: Vec<Text<'a>>,
     #[serde(default, borrow)]
     cidr_group_ref: Option<Text<'a>>,
@@ -78,10 +86,28 @@ struct CidrRule<'a> {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Selector<'a> {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     match_labels: Keys,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "nullable")]
     match_expressions: Vec<Expression<'a>>,
+}
+
+impl Selector<'_> {
+    /// Every term, keys as Cilium reads them.
+    fn terms(&self) -> Vec<Term<'_>> {
+        let labels = self.match_labels.iter().map(|k| Term::new(k, Op::Present));
+        let expressions = self
+            .match_expressions
+            .iter()
+            .map(|e| Term::new(&e.key, Op::of_operator(&e.operator)));
+        labels.chain(expressions).collect()
+    }
+
+    fn keys(&self) -> impl Iterator<Item = &str> {
+        self.match_labels
+            .iter()
+            .chain(self.match_expressions.iter().map(|e| e.key.as_ref()))
+    }
 }
 
 #[derive(Deserialize)]
@@ -103,7 +129,7 @@ struct FqdnSelector<'a> {
 
 #[derive(Deserialize)]
 struct PortRule<'a> {
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "nullable")]
     ports: Vec<PortProtocol<'a>>,
 }
 
@@ -130,16 +156,6 @@ const INSIDE_ENTITIES: [&str; 9] = [
     "unmanaged",
     "none",
 ];
-
-/// Selector label keys that select identities other than pods: the world,
-/// everything, CIDR, CIDR-group and FQDN identities.
-const OUTSIDE_LABELS: [&str; 4] = [
-    "reserved:world",
-    "reserved:world-ipv4",
-    "reserved:world-ipv6",
-    "reserved:all",
-];
-const OUTSIDE_LABEL_SOURCES: [&str; 3] = ["cidr:", "cidrgroup:", "fqdn:"];
 
 /// DNS names of metadata services, and wildcard-DNS services that resolve
 /// any name with an embedded address (`169-254-169-254.nip.io`).
@@ -186,11 +202,18 @@ fn check_rule(
         let path = || format!("{prefix}.egressDeny[{i}]");
         shields.extend(deny_shields(&path, deny, &settings.ports, violations));
     }
+    // Cilium confines no peer selector of a clusterwide policy (in older
+    // releases) or of a rule whose endpointSelector names reserved:init.
+    let unconfined = clusterwide
+        || rule
+            .endpoint_selector
+            .as_ref()
+            .is_some_and(|es| matches_init(es.keys()));
     for (i, allow) in rule.egress.iter().enumerate() {
         let path = || format!("{prefix}.egress[{i}]");
         let ports = rule_ports(allow, &settings.ports, Reading::May);
         let mut judge = Judge::new(&ports, &shields, &settings.blocked);
-        judge_grants(&path, allow, clusterwide, &mut judge, violations);
+        judge_grants(&path, allow, unconfined, &mut judge, violations);
         judge.report(violations);
     }
 }
@@ -243,7 +266,7 @@ fn entity_reach(entity: &str) -> Option<NetSet> {
 fn judge_grants(
     path: &impl Fn() -> String,
     rule: &EgressRule<'_>,
-    clusterwide: bool,
+    unconfined: bool,
     judge: &mut Judge<'_>,
     violations: &mut Violations,
 ) {
@@ -254,10 +277,12 @@ fn judge_grants(
         });
     }
     for (j, selector) in rule.to_endpoints.iter().enumerate() {
-        if selects_outside_pods(selector, clusterwide) {
-            judge.grant(&NetSet::everything(), Fix::CiliumDenyOnly, || Label {
+        if let Some((reach, why)) = outside_reach(&selector.terms(), unconfined) {
+            judge.grant(&reach, Fix::CiliumDenyOnly, || Label {
                 path: format!("{}.toEndpoints[{j}]", path()),
-                allows: "selects identities outside the cluster's pods (the world, CIDR or FQDN identities)".into(),
+                allows: format!(
+                    "selects identities outside the cluster's pods (the world, CIDR or FQDN identities: {why})"
+                ),
             });
         }
     }
@@ -366,36 +391,6 @@ fn deny_shields(
         .collect()
 }
 
-/// True when an endpoint selector may select non-pod identities: it names a
-/// world/all reserved label or a CIDR/FQDN label, or it has only negative
-/// terms (which the world identity, having no pod labels, satisfies) and is
-/// not confined to a namespace. Cilium confines selectors of a namespaced
-/// policy to its namespace unless they constrain the namespace themselves.
-fn selects_outside_pods(selector: &Selector<'_>, clusterwide: bool) -> bool {
-    let outside = |key: &str| {
-        OUTSIDE_LABELS.contains(&key) || OUTSIDE_LABEL_SOURCES.iter().any(|s| key.starts_with(s))
-    };
-    let positive = |op: &str| op == "In" || op == "Exists";
-    if selector.match_labels.iter().any(outside)
-        || selector
-            .match_expressions
-            .iter()
-            .any(|e| outside(&e.key) && positive(&e.operator))
-    {
-        return true;
-    }
-    let only_negative = selector.match_labels.is_empty()
-        && selector
-            .match_expressions
-            .iter()
-            .all(|e| !positive(&e.operator));
-    let names_namespace = selector
-        .match_expressions
-        .iter()
-        .any(|e| e.key.ends_with("io.kubernetes.pod.namespace"));
-    only_negative && (clusterwide || names_namespace)
-}
-
 /// A `toFQDNs` name or pattern may reach a metadata endpoint when it matches
 /// a metadata service's DNS name, or a wildcard-DNS service that answers
 /// with whatever address is embedded in the name.
@@ -468,18 +463,30 @@ mod tests {
         assert_eq!(fqdn_may_resolve_to_metadata(pattern), expected);
     }
 
-    fn selector(json: &str) -> Selector<'_> {
-        serde_json::from_str(json).unwrap()
+    fn reach(json: &str, clusterwide: bool) -> bool {
+        let selector: Selector = serde_json::from_str(json).unwrap();
+        outside_reach(&selector.terms(), clusterwide).is_some()
     }
 
     #[rstest]
     #[case::empty_in_namespace("{}", false, false)]
     #[case::empty_clusterwide("{}", true, true)]
+    #[case::null_lists_in_namespace(
+        r#"{"matchLabels": null, "matchExpressions": null}"#,
+        false,
+        false
+    )]
     #[case::pod_labels_clusterwide(r#"{"matchLabels": {"app": "coturn"}}"#, true, false)]
     #[case::world_label(r#"{"matchLabels": {"reserved:world": ""}}"#, false, true)]
+    #[case::dollar_world_label(r#"{"matchLabels": {"$world": ""}}"#, false, true)]
     #[case::cidr_label(r#"{"matchLabels": {"cidr:169.254.169.254/32": ""}}"#, false, true)]
     #[case::world_expression(
         r#"{"matchExpressions": [{"key": "reserved:all", "operator": "Exists"}]}"#,
+        false,
+        true
+    )]
+    #[case::dollar_all_expression(
+        r#"{"matchExpressions": [{"key": "$all", "operator": "In", "values": [""]}]}"#,
         false,
         true
     )]
@@ -496,6 +503,6 @@ mod tests {
         false
     )]
     fn endpoint_selectors(#[case] json: &str, #[case] clusterwide: bool, #[case] expected: bool) {
-        assert_eq!(selects_outside_pods(&selector(json), clusterwide), expected);
+        assert_eq!(reach(json, clusterwide), expected);
     }
 }

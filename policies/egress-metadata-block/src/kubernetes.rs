@@ -16,24 +16,25 @@ use crate::exposure::{CidrExcept, Fix, Judge, Label};
 use crate::ports::{IntOrString, PortSel, Reading, carries_tcp, reached};
 use crate::settings::Compiled;
 use shared::text::Text;
+use shared::views::nullable;
 
 #[derive(Deserialize)]
 pub struct NetworkPolicy<'a> {
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "nullable")]
     spec: Spec<'a>,
 }
 
 #[derive(Deserialize, Default)]
 struct Spec<'a> {
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "nullable")]
     egress: Vec<EgressRule<'a>>,
 }
 
 #[derive(Deserialize)]
 struct EgressRule<'a> {
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "nullable")]
     to: Vec<Peer<'a>>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "nullable")]
     ports: Vec<Port<'a>>,
 }
 
@@ -52,7 +53,7 @@ struct Peer<'a> {
 struct IpBlock<'a> {
     #[serde(borrow)]
     cidr: Cow<'a, str>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "nullable")]
     except: Vec<Text<'a>>,
 }
 

@@ -8,6 +8,7 @@ pub mod exposure;
 pub mod keys;
 pub mod kubernetes;
 pub mod ports;
+pub mod selector;
 pub mod settings;
 pub mod validate;
 
