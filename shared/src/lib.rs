@@ -10,6 +10,7 @@ pub mod cilium_labels;
 pub mod containers;
 pub mod duration;
 pub mod host;
+pub mod identity;
 pub mod image;
 pub mod kinds;
 pub mod policy;

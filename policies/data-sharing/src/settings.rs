@@ -4,27 +4,14 @@
 use std::collections::BTreeSet;
 
 use serde::Deserialize;
+use shared::identity::{MAX_OBJECT_NAME as MAX_NAME, Privileges, subdomain_problem};
 use shared::request::UserInfo;
 use shared::settings::PolicySettings;
 use shared::views::nullable;
 
 use crate::sharing::Channel;
 
-/// The VDI operator reconciles templates, so it is privileged unless the
-/// settings say otherwise (the same default as session-ownership).
-pub const OPERATOR_SERVICE_ACCOUNT: &str = "system:serviceaccount:vdi-system:vdi-operator";
-
-/// Groups that every (or every unauthenticated, or every ServiceAccount)
-/// requester belongs to: naming one as privileged would let anyone with
-/// RBAC on templates switch sharing on.
-const CATCH_ALL_GROUPS: &[&str] = &[
-    "system:authenticated",
-    "system:unauthenticated",
-    "system:serviceaccounts",
-];
-
-/// The longest Kubernetes object name (an RFC 1123 subdomain).
-const MAX_NAME: usize = 253;
+pub use shared::identity::OPERATOR_SERVICE_ACCOUNT;
 
 #[derive(Deserialize, Debug, Clone, PartialEq, Eq)]
 #[serde(default, deny_unknown_fields, rename_all = "camelCase")]
@@ -70,7 +57,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             allow_sharing: AllowSharing::default(),
-            privileged_users: BTreeSet::from([OPERATOR_SERVICE_ACCOUNT.to_string()]),
+            privileged_users: shared::identity::default_privileged_users(),
             privileged_groups: BTreeSet::new(),
         }
     }
@@ -88,6 +75,21 @@ impl Settings {
     }
 }
 
+/// data-sharing has no VDI users, only privileged requesters.
+impl Privileges for Settings {
+    fn username_prefix(&self) -> &str {
+        ""
+    }
+
+    fn privileged_users(&self) -> &BTreeSet<String> {
+        &self.privileged_users
+    }
+
+    fn privileged_groups(&self) -> &BTreeSet<String> {
+        &self.privileged_groups
+    }
+}
+
 impl PolicySettings for Settings {
     fn validate(&self) -> Result<(), String> {
         for channel in Channel::ALL {
@@ -95,21 +97,7 @@ impl PolicySettings for Settings {
                 check_template_name(channel, name)?;
             }
         }
-        if self.privileged_users.iter().any(|u| u.trim().is_empty()) {
-            return Err("privilegedUsers must not contain an empty username".into());
-        }
-        if self.privileged_groups.iter().any(|g| g.trim().is_empty()) {
-            return Err("privilegedGroups must not contain an empty group".into());
-        }
-        if let Some(group) = self
-            .privileged_groups
-            .iter()
-            .find(|g| CATCH_ALL_GROUPS.contains(&g.as_str()))
-        {
-            return Err(format!(
-                "privilegedGroups must not contain {group:?}: every such requester could change what templates share"
-            ));
-        }
+        self.check_privileges()?;
         Ok(())
     }
 }
@@ -130,36 +118,6 @@ fn check_template_name(channel: Channel, name: &str) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-/// Why `name` is not an RFC 1123 subdomain, the rule for object names.
-fn subdomain_problem(name: &str) -> Option<&'static str> {
-    if name.is_empty() {
-        return Some("it is empty");
-    }
-    if name.len() > MAX_NAME {
-        return Some("it is too long");
-    }
-    for label in name.split('.') {
-        let bytes = label.as_bytes();
-        let (Some(first), Some(last)) = (bytes.first(), bytes.last()) else {
-            return Some("it has an empty part between dots");
-        };
-        if let Some(c) = bytes
-            .iter()
-            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || **c == b'-'))
-        {
-            return Some(if c.is_ascii_uppercase() {
-                "it contains an uppercase letter"
-            } else {
-                "it contains a character other than a-z, 0-9, '-' and '.'"
-            });
-        }
-        if *first == b'-' || *last == b'-' {
-            return Some("a part starts or ends with '-'");
-        }
-    }
-    None
 }
 
 #[cfg(test)]
@@ -262,7 +220,7 @@ mod tests {
     )]
     #[case::all_service_accounts(
         r#"{"privilegedGroups":["system:serviceaccounts"]}"#,
-        "could change what templates share"
+        "every such requester would be privileged"
     )]
     fn invalid_settings_name_the_field(#[case] json: &str, #[case] fragment: &str) {
         let err = check::<Settings>(json.as_bytes()).unwrap_err();

@@ -5,19 +5,10 @@ use std::collections::BTreeSet;
 
 use serde::Deserialize;
 use shared::duration::Duration;
+use shared::identity::Privileges;
 use shared::settings::PolicySettings;
 
-/// The operator reconciles every session (status, finalizer, cleanup), so
-/// it is privileged unless the settings say otherwise.
-pub const OPERATOR_SERVICE_ACCOUNT: &str = "system:serviceaccount:vdi-system:vdi-operator";
-
-/// Groups that every (or every unauthenticated, or every ServiceAccount)
-/// requester belongs to: naming one as privileged would switch the policy off.
-const CATCH_ALL_GROUPS: &[&str] = &[
-    "system:authenticated",
-    "system:unauthenticated",
-    "system:serviceaccounts",
-];
+pub use shared::identity::OPERATOR_SERVICE_ACCOUNT;
 
 #[derive(Deserialize, Debug, Clone, PartialEq, Eq)]
 #[serde(default, deny_unknown_fields, rename_all = "camelCase")]
@@ -39,7 +30,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             username_prefix: String::new(),
-            privileged_users: BTreeSet::from([OPERATOR_SERVICE_ACCOUNT.to_string()]),
+            privileged_users: shared::identity::default_privileged_users(),
             privileged_groups: BTreeSet::new(),
             max_timeout: Duration::from_hours(12),
         }
@@ -54,27 +45,7 @@ impl PolicySettings for Settings {
                 self.max_timeout
             ));
         }
-        if self.privileged_users.iter().any(|u| u.trim().is_empty()) {
-            return Err("privilegedUsers must not contain an empty username".into());
-        }
-        if self.privileged_groups.iter().any(|g| g.trim().is_empty()) {
-            return Err("privilegedGroups must not contain an empty group".into());
-        }
-        if let Some(group) = self
-            .privileged_groups
-            .iter()
-            .find(|g| CATCH_ALL_GROUPS.contains(&g.as_str()))
-        {
-            return Err(format!(
-                "privilegedGroups must not contain {group:?}: every such requester would be privileged and the policy would check nothing"
-            ));
-        }
-        if self.username_prefix.chars().any(char::is_whitespace) {
-            return Err(format!(
-                "usernamePrefix {:?} must not contain whitespace",
-                self.username_prefix
-            ));
-        }
+        self.check_privileges()?;
         Ok(())
     }
 }
