@@ -175,6 +175,29 @@ impl Metadata {
                 ));
             }
         }
+        if let Some(version) = &self.minimum_kubewarden_version {
+            // policy-evaluator reads it as a semver::Version and policy-server
+            // compares major.minor with its own release.
+            let parts: Vec<&str> = version.split('.').collect();
+            let numeric = parts.len() == 3
+                && parts
+                    .iter()
+                    .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+            if !numeric {
+                return Err(format!(
+                    "minimumKubewardenVersion: {version:?} must be MAJOR.MINOR.PATCH (e.g. \"1.37.0\"), as policy-server parses it"
+                ));
+            }
+        }
+        for kind in self.annotation(RESOURCES).split(',').map(str::trim) {
+            let is_kind = kind.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+                && kind.chars().all(|c| c.is_ascii_alphanumeric());
+            if !is_kind {
+                return Err(format!(
+                    "annotations: `{RESOURCES}` lists kinds (PascalCase, comma-separated), not {kind:?}; Artifact Hub shows them as the resources the policy evaluates"
+                ));
+            }
+        }
         if self.annotations.contains_key(USAGE) {
             return Err(format!(
                 "annotations: remove `{USAGE}`; it is filled from README.md"
@@ -239,6 +262,17 @@ mod tests {
     }
 
     #[test]
+    fn minimum_kubewarden_version_is_embedded() {
+        let text = valid().replace(
+            "mutating: false\n",
+            "mutating: false\nminimumKubewardenVersion: 1.37.0\n",
+        );
+        let metadata = Metadata::parse(&text, "demo", "0.1.0").unwrap();
+        let json = serde_json::to_value(metadata.embedded("", "x")).unwrap();
+        assert_eq!(json["minimumKubewardenVersion"], "1.37.0");
+    }
+
+    #[test]
     fn valid_metadata_defaults_like_policy_evaluator() {
         let metadata = Metadata::parse(&valid(), "demo", "0.1.0").unwrap();
         assert!(metadata.background_audit);
@@ -277,6 +311,22 @@ mod tests {
         "mutating: false\n",
         "mutating: false\nexecutionMode: wasi\n",
         "not supported"
+    )]
+    #[case::subresource_as_resource(
+        "resources: Pod",
+        "resources: Pod, Pod/ephemeralcontainers",
+        "not \"Pod/ephemeralcontainers\""
+    )]
+    #[case::plural_as_resource("resources: Pod", "resources: pods", "not \"pods\"")]
+    #[case::short_minimum_version(
+        "mutating: false\n",
+        "mutating: false\nminimumKubewardenVersion: \"1.37\"\n",
+        "must be MAJOR.MINOR.PATCH"
+    )]
+    #[case::prefixed_minimum_version(
+        "mutating: false\n",
+        "mutating: false\nminimumKubewardenVersion: v1.37.0\n",
+        "must be MAJOR.MINOR.PATCH"
     )]
     #[case::usage_by_hand(
         "keywords: a, b\n",
