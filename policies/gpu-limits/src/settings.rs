@@ -45,7 +45,9 @@ impl Default for Settings {
                 "NVIDIA_MIG_CONFIG_DEVICES",
                 "NVIDIA_MIG_MONITOR_DEVICES",
             ]),
-            gpu_runtime_classes: strings(&["nvidia"]),
+            // The NVIDIA GPU Operator's RuntimeClasses: `nvidia`, and with CDI
+            // (the default from v25.10) `nvidia-cdi` and `nvidia-legacy`.
+            gpu_runtime_classes: strings(&["nvidia", "nvidia-cdi", "nvidia-legacy"]),
             max_time_slicing_replicas: 8,
             time_slicing_config_maps: Vec::new(),
         }
@@ -177,7 +179,10 @@ mod tests {
         );
         assert!(s.require_memory_limit);
         assert_eq!(s.denied_env.len(), 4);
-        assert_eq!(s.gpu_runtime_classes, ["nvidia"]);
+        assert_eq!(
+            s.gpu_runtime_classes,
+            ["nvidia", "nvidia-cdi", "nvidia-legacy"]
+        );
     }
 
     #[rstest]
