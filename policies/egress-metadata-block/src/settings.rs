@@ -18,6 +18,65 @@ pub const DEFAULT_BLOCKED: [&str; 4] = [
 /// Metadata services speak HTTP(S).
 pub const DEFAULT_PORTS: [i64; 2] = [80, 443];
 
+/// One `metadataPorts` entry as written: a number, or the decimal string of
+/// one. The Rancher UI edits `array[` questions as lists of strings, so what
+/// it sends for 80 is `"80"`; both spellings mean the same port and are
+/// judged alike. A string is read strictly (digits only, no sign, no
+/// leading zero, no spaces), so `"080"`, `"+80"` or `"http"` stay errors
+/// instead of being guessed at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PortEntry {
+    Number(i64),
+    Text(String),
+}
+
+impl<'de> Deserialize<'de> for PortEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = PortEntry;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a TCP port number (80) or its decimal string (\"80\")")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<PortEntry, E> {
+                Ok(PortEntry::Number(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<PortEntry, E> {
+                Ok(PortEntry::Number(i64::try_from(v).unwrap_or(i64::MAX)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<PortEntry, E> {
+                Ok(PortEntry::Text(v.to_owned()))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+impl PortEntry {
+    /// The port, if the entry is one (1-65535).
+    fn port(&self) -> Option<u16> {
+        match self {
+            PortEntry::Number(n) => u16::try_from(*n).ok().filter(|p| *p > 0),
+            PortEntry::Text(s) => {
+                let canonical =
+                    s.bytes().all(|b| b.is_ascii_digit()) && !s.starts_with('0') && !s.is_empty();
+                if canonical {
+                    s.parse::<u16>().ok()
+                } else {
+                    None
+                }
+            }
+        }
+    }
+
+    fn shown(&self) -> String {
+        match self {
+            PortEntry::Number(n) => n.to_string(),
+            PortEntry::Text(s) => shared::quote::quote(s).to_string(),
+        }
+    }
+}
+
 #[derive(Deserialize, Debug, Clone, PartialEq, Eq)]
 #[serde(default, deny_unknown_fields, rename_all = "camelCase")]
 pub struct Settings {
@@ -25,14 +84,17 @@ pub struct Settings {
     pub blocked_destinations: Vec<String>,
     /// TCP ports the blocked destinations serve on; a rule limited to other
     /// ports (or to UDP/SCTP/ICMP) exposes nothing.
-    pub metadata_ports: Vec<i64>,
+    pub metadata_ports: Vec<PortEntry>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             blocked_destinations: DEFAULT_BLOCKED.iter().map(|s| s.to_string()).collect(),
-            metadata_ports: DEFAULT_PORTS.to_vec(),
+            metadata_ports: DEFAULT_PORTS
+                .iter()
+                .map(|p| PortEntry::Number(*p))
+                .collect(),
         }
     }
 }
@@ -62,11 +124,12 @@ impl Settings {
             }
         }
         let mut ports = Vec::with_capacity(self.metadata_ports.len());
-        for (i, port) in self.metadata_ports.iter().enumerate() {
-            match u16::try_from(*port) {
-                Ok(p) if p > 0 => ports.push(p),
-                _ => errors.push(format!(
-                    "metadataPorts[{i}] {port} is not a port number (1-65535)"
+        for (i, entry) in self.metadata_ports.iter().enumerate() {
+            match entry.port() {
+                Some(p) => ports.push(p),
+                None => errors.push(format!(
+                    "metadataPorts[{i}] {} is not a port number (1-65535, decimal digits)",
+                    entry.shown()
                 )),
             }
         }
@@ -127,11 +190,38 @@ mod tests {
     )]
     #[case::port_too_big(r#"{"metadataPorts": [65536]}"#, "metadataPorts[0] 65536")]
     #[case::no_ports(r#"{"metadataPorts": []}"#, "metadataPorts is empty")]
-    #[case::port_as_string(r#"{"metadataPorts": ["80"]}"#, "invalid type: string")]
+    #[case::port_leading_zero(
+        r#"{"metadataPorts": ["080"]}"#,
+        "metadataPorts[0] \"080\" is not a port number"
+    )]
+    #[case::port_signed(r#"{"metadataPorts": ["+80"]}"#, "metadataPorts[0] \"+80\"")]
+    #[case::port_spaced(r#"{"metadataPorts": [" 80"]}"#, "metadataPorts[0] \" 80\"")]
+    #[case::port_name(r#"{"metadataPorts": ["http"]}"#, "metadataPorts[0] \"http\"")]
+    #[case::port_empty_string(r#"{"metadataPorts": [""]}"#, "metadataPorts[0] \"\"")]
+    #[case::port_string_too_big(r#"{"metadataPorts": ["65536"]}"#, "metadataPorts[0] \"65536\"")]
+    #[case::port_bool(
+        r#"{"metadataPorts": [true]}"#,
+        "a TCP port number (80) or its decimal string"
+    )]
+    #[case::port_float(
+        r#"{"metadataPorts": [80.0]}"#,
+        "a TCP port number (80) or its decimal string"
+    )]
     #[case::typo(r#"{"blockedDestination": []}"#, "unknown field `blockedDestination`")]
     fn invalid_settings_name_the_field(#[case] json: &str, #[case] fragment: &str) {
         let err = check::<Settings>(json.as_bytes()).unwrap_err();
         assert!(err.contains(fragment), "{err}");
+    }
+
+    #[test]
+    fn ports_as_the_rancher_ui_sends_them_mean_the_same_ports() {
+        let as_numbers = check::<Settings>(br#"{"metadataPorts": [80, 443]}"#).unwrap();
+        let as_strings = check::<Settings>(br#"{"metadataPorts": ["443", "80", "443"]}"#).unwrap();
+        let mixed = check::<Settings>(br#"{"metadataPorts": ["80", 443]}"#).unwrap();
+        let want = vec![80, 443];
+        assert_eq!(as_numbers.compile().unwrap().ports, want);
+        assert_eq!(as_strings.compile().unwrap().ports, want);
+        assert_eq!(mixed.compile().unwrap().ports, want);
     }
 
     #[test]
