@@ -195,3 +195,17 @@ fn every_fixture_gets_a_verdict() {
     }
     assert!(seen > 100, "{seen}");
 }
+
+/// `just bench` measures the full check: both bench requests are admitted
+/// with the example settings and no cluster.
+#[rstest]
+#[case("bench/small.json", 4000..5000)]
+#[case("bench/large.json", 100_000..112_000)]
+fn bench_requests_are_admitted(#[case] file: &str, #[case] size: std::ops::Range<usize>) {
+    let text =
+        std::fs::read_to_string(common::dir().join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+    assert!(size.contains(&text.len()), "{file}: {} bytes", text.len());
+    let request: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let (accepted, message) = verdict(&request, &settings(), &NoCluster);
+    assert!(accepted, "{file}: {message}");
+}
