@@ -2,6 +2,7 @@
 //! trusted registry or repository.
 
 pub mod patterns;
+pub mod rewrite;
 pub mod settings;
 pub mod validate;
 
@@ -23,7 +24,13 @@ impl Policy for TrustedRegistries {
             validate::workload,
         ));
         routes.push(Route::new(VDI_TEMPLATE, WRITES, validate::vdi_template));
+        // With `rewrite` set, images go to their mirror first and the
+        // handlers judge the rewritten references; without it the mutator
+        // returns at once.
         routes
+            .into_iter()
+            .map(|route| route.mutating(rewrite::mutate))
+            .collect()
     }
 }
 

@@ -14,6 +14,8 @@ pub struct Settings {
     pub tags: TagRules,
     /// Every image must be pinned by digest.
     pub require_digest: bool,
+    /// Mirror rewrites applied before the trust check (`crate::rewrite`).
+    pub rewrite: Vec<crate::rewrite::Rule>,
 }
 
 #[derive(Deserialize, Default, Debug, Clone)]
@@ -108,7 +110,12 @@ impl Settings {
 
 impl PolicySettings for Settings {
     fn validate(&self) -> Result<(), String> {
-        self.compile().map(|_| ())
+        let rewrite = crate::rewrite::Rewrites::compile(&self.rewrite).map(|_| ());
+        match (self.compile().map(|_| ()), rewrite) {
+            (Ok(()), Ok(())) => Ok(()),
+            (Err(a), Err(b)) => Err(format!("{a}; {b}")),
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        }
     }
 }
 
