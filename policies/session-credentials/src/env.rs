@@ -8,6 +8,8 @@
 //! `fieldRef`, `resourceFieldRef` and `fileKeyRef` are not secret stores at
 //! all. Only `valueFrom.secretKeyRef` keeps the value out of the object.
 
+use std::cell::OnceCell;
+
 use shared::containers::{ContainerKind, walk};
 use shared::quote::{Redacted, quote};
 use shared::text::Text;
@@ -165,14 +167,30 @@ pub fn check(
     findings: &mut Findings,
 ) {
     for located in walk(spec, spec_path) {
-        let place = describe(located.kind, located.name(), &located.location());
+        // Built only for a message: most containers have none.
+        let place = Place {
+            describe: || describe(located.kind, located.name(), &located.location()),
+            text: OnceCell::new(),
+        };
         check_container(located.container, &place, scope, findings);
     }
 }
 
-fn check_container(
+/// A container's description for messages, made on first use.
+struct Place<F> {
+    describe: F,
+    text: OnceCell<String>,
+}
+
+impl<F: Fn() -> String> Place<F> {
+    fn get(&self) -> &str {
+        self.text.get_or_init(&self.describe)
+    }
+}
+
+fn check_container<F: Fn() -> String>(
     container: &Container<'_>,
-    place: &str,
+    place: &Place<F>,
     scope: &Scope<'_>,
     findings: &mut Findings,
 ) {
@@ -185,7 +203,7 @@ fn check_container(
         if !selkies && !scope.names.matches(name) {
             continue;
         }
-        let at = format!("{origin}{place} env[{index}] {}", quote(name));
+        let at = || format!("{origin}{} env[{index}] {}", place.get(), quote(name));
         let source = source(var);
         match &source {
             Source::Literal {
@@ -193,7 +211,8 @@ fn check_container(
                 fingerprint,
             } => findings.push(
                 format!(
-                    "{at} is a literal value ({Redacted}); store it in a Secret and reference it with valueFrom.secretKeyRef"
+                    "{} is a literal value ({Redacted}); store it in a Secret and reference it with valueFrom.secretKeyRef",
+                    at()
                 ),
                 *fingerprint,
             ),
@@ -202,27 +221,31 @@ fn check_container(
                 fingerprint,
             } => findings.push(
                 format!(
-                    "{at} is an empty literal value; a credential-named variable must come from valueFrom.secretKeyRef \
-                     (remove it if it is unused)"
+                    "{} is an empty literal value; a credential-named variable must come from valueFrom.secretKeyRef \
+                     (remove it if it is unused)",
+                    at()
                 ),
                 *fingerprint,
             ),
             Source::Both { fingerprint } => findings.push(
                 format!(
-                    "{at} sets both a literal value ({Redacted}) and valueFrom; remove the value and keep valueFrom.secretKeyRef"
+                    "{} sets both a literal value ({Redacted}) and valueFrom; remove the value and keep valueFrom.secretKeyRef",
+                    at()
                 ),
                 *fingerprint,
             ),
-            Source::Wrong(tail) => findings.push_plain(format!("{at} {tail}")),
+            Source::Wrong(tail) => findings.push_plain(format!("{} {tail}", at())),
             Source::Secret(reference) => {
                 if reference.name.as_deref().is_none_or(str::is_empty) {
                     findings.push_plain(format!(
-                        "{at} valueFrom.secretKeyRef names no Secret; set its name"
+                        "{} valueFrom.secretKeyRef names no Secret; set its name",
+                        at()
                     ));
                 }
                 if reference.key.as_deref().is_none_or(str::is_empty) {
                     findings.push_plain(format!(
-                        "{at} valueFrom.secretKeyRef names no key; set its key"
+                        "{} valueFrom.secretKeyRef names no key; set its key",
+                        at()
                     ));
                 }
             }
@@ -239,7 +262,7 @@ fn check_container(
 /// The session password: only in session pods, only from the session's own
 /// Secret, never optional.
 fn check_session_password(
-    at: &str,
+    at: &dyn Fn() -> String,
     source: &Source<'_>,
     session: &Session<'_>,
     settings: &Settings,
@@ -248,12 +271,14 @@ fn check_session_password(
     let label = quote(&settings.session_label);
     match session {
         Session::Unlabelled => findings.push_plain(format!(
-            "{at}: the pod is not a session pod (it has no {label} label), and only a session's pod may carry a \
-             session password: label the pod with its session, or remove the variable"
+            "{}: the pod is not a session pod (it has no {label} label), and only a session's pod may carry a \
+             session password: label the pod with its session, or remove the variable",
+            at()
         )),
         Session::Empty => findings.push_plain(format!(
-            "{at}: the pod's {label} label is empty, so it names no session and no Secret is its own; \
-             set the label to the session's name"
+            "{}: the pod's {label} label is empty, so it names no session and no Secret is its own; \
+             set the label to the session's name",
+            at()
         )),
         Session::Named { session, secret } => {
             let Source::Secret(reference) = source else {
@@ -261,8 +286,9 @@ fn check_session_password(
             };
             if let Some(name) = reference.name.as_deref().filter(|n| !n.is_empty() && n != secret) {
                 findings.push_plain(format!(
-                    "{at} comes from Secret {}, but session {} must use its own Secret {} (sessionSecretName {}): \
+                    "{} comes from Secret {}, but session {} must use its own Secret {} (sessionSecretName {}): \
                      one Secret per session, so one leaked password opens one desktop only",
+                    at(),
                     quote(name),
                     quote(session),
                     quote(secret),
@@ -277,8 +303,9 @@ fn check_session_password(
     }) = source
     {
         findings.push_plain(format!(
-            "{at} valueFrom.secretKeyRef is optional: without the Secret the desktop would start with no password; \
-             remove optional: true"
+            "{} valueFrom.secretKeyRef is optional: without the Secret the desktop would start with no password; \
+             remove optional: true",
+            at()
         ));
     }
 }
@@ -286,9 +313,9 @@ fn check_session_password(
 /// In a session pod whose container does not set the password in `env`
 /// (which would win), an `envFrom` Secret that may hold a key named
 /// like the password must be the session's own.
-fn check_env_from(
+fn check_env_from<F: Fn() -> String>(
     container: &Container<'_>,
-    place: &str,
+    place: &Place<F>,
     session: &Session<'_>,
     settings: &Settings,
     findings: &mut Findings,
@@ -314,15 +341,17 @@ fn check_env_from(
         match session {
             Session::Unlabelled => {}
             Session::Empty => findings.push_plain(format!(
-                "{place} envFrom[{index}] {imports}, which may set {SELKIES_PASSWORD}, but the pod's {} label is empty, \
+                "{} envFrom[{index}] {imports}, which may set {SELKIES_PASSWORD}, but the pod's {} label is empty, \
                  so no Secret is its own; set the label to the session's name",
+                place.get(),
                 quote(&settings.session_label)
             )),
             Session::Named { session, secret } if name != secret => {
                 findings.push_plain(format!(
-                    "{place} envFrom[{index}] {imports}, so it may set {SELKIES_PASSWORD} from a Secret that is not \
+                    "{} envFrom[{index}] {imports}, so it may set {SELKIES_PASSWORD} from a Secret that is not \
                      session {}'s own {}: set {SELKIES_PASSWORD} in env from valueFrom.secretKeyRef {} (env wins over \
                      envFrom), or import from that Secret",
+                    place.get(),
                     quote(session),
                     quote(secret),
                     quote(secret)
