@@ -10,6 +10,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::quote::quote;
 use crate::request::UserInfo;
 
 /// The VDI operator reconciles sessions and templates, so the policies that
@@ -99,14 +100,16 @@ impl<'a> Requester<'a> {
         self.privileged || self.owns(user)
     }
 
-    /// `"oidc:alice" (VDI user "alice")`, or why this requester owns nothing.
+    /// `"oidc:alice" (VDI user "alice")`, or why this requester is no VDI
+    /// user and so owns no session or route; names quoted shortened.
     pub fn describe(&self) -> String {
+        let name = quote(self.username);
         match self.vdi_user {
-            Some(user) => format!("{:?} (VDI user {user:?})", self.username),
-            None if self.prefix.is_empty() => format!("{:?} (no VDI user)", self.username),
+            Some(user) => format!("{name} (VDI user {})", quote(user)),
+            None if self.prefix.is_empty() => format!("{name} (no VDI user)"),
             None => format!(
-                "{:?}, which owns no sessions (only usernames starting with {:?} name a VDI user)",
-                self.username, self.prefix
+                "{name}, which owns no sessions (only usernames starting with {} name a VDI user)",
+                quote(self.prefix)
             ),
         }
     }

@@ -37,31 +37,9 @@ pub fn canonical(value: &str) -> Result<String, String> {
     Ok(name.to_string())
 }
 
-/// Why `name` is not an RFC 1123 DNS label, if it is not one. Also the
-/// rule for the user a session route names: it becomes a label of the host.
-pub fn dns_label_problem(name: &str) -> Option<&'static str> {
-    let bytes = name.as_bytes();
-    let (Some(first), Some(last)) = (bytes.first(), bytes.last()) else {
-        return Some("it is empty");
-    };
-    if bytes.len() > 63 {
-        return Some("it is longer than 63 characters");
-    }
-    if let Some(c) = bytes
-        .iter()
-        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || **c == b'-'))
-    {
-        return Some(if c.is_ascii_uppercase() {
-            "it contains an uppercase letter"
-        } else {
-            "it contains a character other than a-z, 0-9 and '-'"
-        });
-    }
-    if *first == b'-' || *last == b'-' {
-        return Some("it starts or ends with '-'");
-    }
-    None
-}
+/// The RFC 1123 label rule, also the rule for the user a session route
+/// names: it becomes a label of the host.
+pub use shared::identity::dns_label_problem;
 
 /// `host` is `domain` or one of its subdomains (canonical forms).
 pub fn is_under(host: &str, domain: &str) -> bool {

@@ -1,52 +1,26 @@
-//! Who is asking, and which VDI user that makes them — the same rules as
-//! session-ownership: the API server reports an OIDC user as
-//! `<usernamePrefix><name>` (`oidc:alice`), only the part after the prefix
-//! names a VDI user, and only when the prefix is there. Names are compared
-//! exactly.
+//! Who is asking, and which VDI user that makes them: the shared rules
+//! (`shared::identity`, as in session-ownership), with this policy's
+//! settings as the privileges.
 
-use shared::request::UserInfo;
+pub use shared::identity::Requester;
+
+use std::collections::BTreeSet;
+
+use shared::identity::Privileges;
 
 use crate::settings::Settings;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Requester<'a> {
-    pub username: &'a str,
-    /// The VDI user this requester is, if any.
-    pub vdi_user: Option<&'a str>,
-    /// A privileged requester may publish every user's session route.
-    pub privileged: bool,
-    prefix: &'a str,
-}
-
-impl<'a> Requester<'a> {
-    pub fn new(info: &'a UserInfo<'_>, settings: &'a Settings) -> Self {
-        let username = info.username.as_ref();
-        Requester {
-            username,
-            vdi_user: username
-                .strip_prefix(settings.username_prefix.as_str())
-                .filter(|user| !user.is_empty()),
-            privileged: info.is_any_of(&settings.privileged_users, &settings.privileged_groups),
-            prefix: &settings.username_prefix,
-        }
+impl Privileges for Settings {
+    fn username_prefix(&self) -> &str {
+        &self.username_prefix
     }
 
-    /// True when the requester may act on a session route of `user`.
-    pub fn may_act_for(&self, user: &str) -> bool {
-        self.privileged || self.vdi_user == Some(user)
+    fn privileged_users(&self) -> &BTreeSet<String> {
+        &self.privileged_users
     }
 
-    /// `"oidc:alice" (VDI user "alice")`, or why this requester owns nothing.
-    pub fn describe(&self) -> String {
-        let name = shared::quote::quote(self.username);
-        match self.vdi_user {
-            Some(user) => format!("{name} (VDI user {})", shared::quote::quote(user)),
-            None if self.prefix.is_empty() => format!("{name} (no VDI user)"),
-            None => format!(
-                "{name}, which is no VDI user (only usernames starting with {:?} are)",
-                self.prefix
-            ),
-        }
+    fn privileged_groups(&self) -> &BTreeSet<String> {
+        &self.privileged_groups
     }
 }
 
@@ -54,6 +28,7 @@ impl<'a> Requester<'a> {
 mod tests {
     use super::*;
     use rstest::rstest;
+    use shared::request::UserInfo;
     use std::borrow::Cow;
 
     fn info(username: &str, groups: &[&'static str]) -> UserInfo<'static> {
@@ -107,7 +82,7 @@ mod tests {
         assert!(
             Requester::new(&bare, &s)
                 .describe()
-                .contains("is no VDI user")
+                .contains("owns no sessions")
         );
     }
 }

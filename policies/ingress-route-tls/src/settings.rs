@@ -14,18 +14,8 @@ use shared::settings::PolicySettings;
 use crate::hosts::{self, dns_label_problem};
 use crate::reference::Reference;
 
-/// The VDI operator creates the session routes, so it is privileged unless
-/// the settings say otherwise.
-pub const OPERATOR_SERVICE_ACCOUNT: &str = "system:serviceaccount:vdi-system:vdi-operator";
-
-/// Groups every (or every unauthenticated, or every ServiceAccount)
-/// requester belongs to: naming one as privileged would switch the
-/// ownership check off.
-const CATCH_ALL_GROUPS: &[&str] = &[
-    "system:authenticated",
-    "system:unauthenticated",
-    "system:serviceaccounts",
-];
+pub use shared::identity::OPERATOR_SERVICE_ACCOUNT;
+use shared::identity::Privileges;
 
 /// The entry in `allowedTlsOptions` that vouches for Traefik's default
 /// TLS options (the ones a route that names none gets).
@@ -79,7 +69,7 @@ impl Default for Settings {
             session_label: shared::vdi::USER_LABEL.into(),
             allow_host_regexp: false,
             username_prefix: String::new(),
-            privileged_users: BTreeSet::from([OPERATOR_SERVICE_ACCOUNT.to_string()]),
+            privileged_users: shared::identity::default_privileged_users(),
             privileged_groups: BTreeSet::new(),
         }
     }
@@ -223,27 +213,7 @@ impl Settings {
                 shared::quote::quote(&self.session_label)
             ));
         }
-        if self.privileged_users.iter().any(|u| u.trim().is_empty()) {
-            return Err("privilegedUsers must not contain an empty username".into());
-        }
-        if self.privileged_groups.iter().any(|g| g.trim().is_empty()) {
-            return Err("privilegedGroups must not contain an empty group".into());
-        }
-        if let Some(group) = self
-            .privileged_groups
-            .iter()
-            .find(|g| CATCH_ALL_GROUPS.contains(&g.as_str()))
-        {
-            return Err(format!(
-                "privilegedGroups must not contain {group:?}: every such requester could publish any user's session route"
-            ));
-        }
-        if self.username_prefix.chars().any(char::is_whitespace) {
-            return Err(format!(
-                "usernamePrefix {:?} must not contain whitespace",
-                self.username_prefix
-            ));
-        }
+        self.check_privileges()?;
         Ok(Compiled {
             allowed_tls_options: allowed,
             default_option_allowed,
