@@ -8,12 +8,18 @@
 //! names another file for it (e.g. `mutate: true` for
 //! restricted-security-context). A mutating policy's admission with a
 //! patch shows as `MUTATE`, with the fields the patch sets.
+//!
+//! An `AdmissionReview` (as `kwctl run --request-path` takes, e.g.
+//! `examples/requests/`) is evaluated as it stands: its operation, user and
+//! subresource, with the lookups answered from the kwctl session file
+//! beside it (`<what>.replay.yml`), which is not itself a manifest.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use e2e::host::PolicyModule;
+use e2e::replay::Replay;
 use e2e::wrap::{WrapOptions, resource_for_kind, split_api_version, wrap};
 use serde_json::Value;
 
@@ -83,6 +89,8 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
         for entry in entries {
             collect(&entry, out)?;
         }
+    } else if xtask::docs::is_replay_file(path) {
+        // A kwctl session file: the lookups of the request beside it.
     } else if path
         .extension()
         .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
@@ -137,6 +145,79 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The lookups recorded beside a request: `<what>.replay.yml` for
+/// `<what>.accept.json`, `<what>.reject.json` or `<what>.json`.
+fn replay_for(file: &Path) -> Result<Replay, String> {
+    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let stem = [".accept.json", ".reject.json", ".json"]
+        .iter()
+        .find_map(|s| name.strip_suffix(s))
+        .unwrap_or(name);
+    let path = file.with_file_name(format!("{stem}.replay.yml"));
+    if !path.is_file() {
+        return Ok(Replay::default());
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut objects = Vec::new();
+    for exchange in xtask::replay::parse(&text).map_err(|e| format!("{}: {e}", path.display()))? {
+        objects.extend(exchange.objects()?);
+    }
+    Replay::from_objects(objects)
+}
+
+/// An AdmissionReview, evaluated as sent by every policy whose rules route it.
+fn review(file: &Path, shown: &str, review: &Value, policies: &[Policy]) -> Result<(), String> {
+    let at = |pointer: &str| {
+        review
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    };
+    let resource = match at("/request/subResource") {
+        "" => at("/request/resource/resource").to_owned(),
+        sub => format!("{}/{sub}", at("/request/resource/resource")),
+    };
+    let operation = at("/request/operation");
+    let object = format!(
+        "{operation} {}/{}",
+        at("/request/kind/kind"),
+        at("/request/name")
+    );
+    let replay = Arc::new(replay_for(file)?);
+    let mut matched = false;
+    for policy in policies {
+        let routed = policy.module.metadata().handles(
+            at("/request/resource/group"),
+            at("/request/resource/version"),
+            &resource,
+            operation,
+        );
+        if !routed {
+            continue;
+        }
+        matched = true;
+        let (verdict, _) = policy
+            .module
+            .validate(review, &policy.settings, replay.clone());
+        let (label, reason) = match (verdict.accepted, &verdict.mutated_object) {
+            (true, None) => ("accept", String::new()),
+            (true, Some(_)) => ("MUTATE", "patched".to_owned()),
+            (false, _) => ("REJECT", one_line(verdict.message.as_deref().unwrap_or(""))),
+        };
+        println!(
+            "{shown:<44} {object:<40} {:<28} {label:<7} {reason}",
+            policy.module.name
+        );
+    }
+    if !matched {
+        println!(
+            "{shown:<44} {object:<40} {:<28} {:<7} no policy routes {operation} {resource}",
+            "-", "-"
+        );
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(a) => a,
@@ -163,6 +244,10 @@ fn main() -> ExitCode {
                 .display()
                 .to_string();
             for manifest in e2e::read_documents(&file)? {
+                if manifest.get("kind").and_then(Value::as_str) == Some("AdmissionReview") {
+                    review(&file, &shown, &manifest, &policies)?;
+                    continue;
+                }
                 let kind = manifest
                     .get("kind")
                     .and_then(Value::as_str)
