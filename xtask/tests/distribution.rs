@@ -92,7 +92,19 @@ fn deploy_manifests_match_the_modules() {
         let main = load_manifest(&root.join(format!("deploy/policies/{}.yaml", policy.name)));
         assert_eq!(main.spec.rules, module.rules, "{}: rules", policy.name);
         assert_eq!(main.spec.module, format!("registry://{}", policy.image()));
-        assert_eq!(main.spec.mutating, module.mutating);
+        // A validating manifest stays among the validating webhooks; only
+        // settings that mutate need (and get) `mutating: true`.
+        assert_eq!(
+            main.spec.mutating,
+            deploy::settings_mutate(&policy.settings),
+            "{}: mutating",
+            policy.name
+        );
+        assert!(
+            !main.spec.mutating || module.mutating,
+            "{}: the manifest mutates but the module's metadata says mutating: false",
+            policy.name
+        );
         assert_eq!(main.spec.background_audit, module.background_audit);
         assert_eq!(
             main.spec.context_aware_resources,
@@ -166,4 +178,36 @@ fn kustomization_installs_crds_and_every_policy() {
         );
     }
     assert!(resources.iter().filter(|r| r.starts_with("crds/")).count() >= 2);
+}
+
+#[test]
+fn mutating_variants_are_the_same_policy_with_mutate_on() {
+    let root = workspace_root();
+    let mut variants = 0;
+    for policy in policies() {
+        let module = embedded_in_dist(&policy);
+        for generated in deploy::manifests(&policy).unwrap_or_else(|e| panic!("{e}")) {
+            let name = &generated.metadata.name;
+            if deploy::in_kustomization(&policy, &generated) {
+                continue;
+            }
+            variants += 1;
+            let manifest = load_manifest(&root.join(format!("deploy/policies/{name}.yaml")));
+            assert_eq!(
+                name,
+                &format!("{}{}", policy.name, deploy::MUTATING_VARIANT)
+            );
+            assert!(manifest.spec.mutating && module.mutating, "{name}");
+            assert_eq!(manifest.spec.rules, module.rules, "{name}: rules");
+            assert_eq!(
+                manifest.spec.module,
+                format!("registry://{}", policy.image())
+            );
+            let mut expected = policy.settings.clone();
+            expected["mutate"] = true.into();
+            assert_eq!(manifest.spec.settings, expected, "{name}: settings");
+            assert_eq!(policy.settings["mutate"], serde_yaml::Value::Bool(false));
+        }
+    }
+    assert_eq!(variants, 1, "restricted-security-context-mutating");
 }
