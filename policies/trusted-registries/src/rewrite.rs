@@ -23,6 +23,7 @@
 //! metadata change never rolls a workload out or restarts a pod.
 
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 use serde_json::Value;
 use shared::image::{ImageRef, Registry};
 use shared::quote::quote;
@@ -30,6 +31,7 @@ use shared::request::Operation;
 use shared::{Input, Rejection};
 
 use crate::settings::Settings;
+use crate::validate::PodSpec;
 
 /// One `rewrite` entry of the settings.
 #[derive(Deserialize, Default, Debug, Clone, PartialEq, Eq)]
@@ -230,6 +232,12 @@ pub fn mutate(input: &Input<'_, '_, Settings>) -> Result<Option<Value>, Rejectio
     let rules = Rewrites::compile(&input.settings.rewrite)
         .map_err(|e| Rejection::new(format!("the policy settings are invalid: {e}")))?;
     let request = input.request;
+    // Most requests name no image a rule covers (once rewritten, an image
+    // stays on the mirror): find that out from the borrowed view the
+    // handler reads, and decode the whole object only to rewrite it.
+    if !any_covered(input, &rules) {
+        return Ok(None);
+    }
     // Beyond serde_json's nesting limit the handler refuses the request as sent.
     let Ok(mut object) = request.decode_object::<Value>() else {
         return Ok(None);
@@ -260,6 +268,49 @@ pub fn mutate(input: &Input<'_, '_, Settings>) -> Result<Option<Value>, Rejectio
         }
     }
     Ok(rewriter.changed.then_some(object))
+}
+
+#[derive(Deserialize)]
+struct TemplateImage<'a> {
+    #[serde(borrow)]
+    spec: Option<TemplateSpecImage<'a>>,
+}
+
+#[derive(Deserialize)]
+struct TemplateSpecImage<'a> {
+    #[serde(default, borrow)]
+    image: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// Whether some image of the object is covered by a rule (or would give an
+/// error); `false` too when the object cannot be read, which the handler
+/// then refuses.
+fn any_covered(input: &Input<'_, '_, Settings>, rules: &Rewrites) -> bool {
+    let Ok(raw) = input.request.object() else {
+        return false;
+    };
+    let covered = |image: Option<&str>| image.is_some_and(|i| rules.apply(i) != Ok(None));
+    match input.workload {
+        Some(kind) => {
+            let Ok(template) = kind.decode::<PodSpec, IgnoredAny>(raw) else {
+                return false;
+            };
+            let spec = &template.spec;
+            spec.init_containers
+                .iter()
+                .chain(&spec.containers)
+                .chain(&spec.ephemeral_containers)
+                .any(|c| covered(c.image.as_deref()))
+                || spec
+                    .volumes
+                    .iter()
+                    .any(|v| covered(v.image.as_ref().and_then(|i| i.reference.as_deref())))
+        }
+        None => shared::request::decode_view::<TemplateImage>(raw, "VDITemplate")
+            .ok()
+            .and_then(|t| t.spec)
+            .is_some_and(|s| covered(s.image.as_deref())),
+    }
 }
 
 struct Rewriter<'r> {

@@ -315,3 +315,66 @@ proptest! {
         }
     }
 }
+
+fn junk() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i32>().prop_map(Value::from),
+        image().prop_map(Value::String),
+        "\\PC{0,12}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(4, 32, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::vec(
+                (
+                    prop::sample::select(vec![
+                        "name",
+                        "image",
+                        "reference",
+                        "containers",
+                        "volumes",
+                        "spec",
+                        "template"
+                    ]),
+                    inner
+                ),
+                0..4
+            )
+            .prop_map(|pairs| Value::Object(
+                pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+            )),
+        ]
+    })
+}
+
+proptest! {
+    /// With rewrite rules on, any object shape still gets an answer (never a
+    /// trap), and whatever is admitted with a patch is admitted unchanged the
+    /// second time.
+    #[test]
+    fn any_object_gets_an_answer_with_rewrite_on(
+        containers in junk(),
+        volumes in junk(),
+        old in junk(),
+        kind in prop::sample::select(vec![POD, ("apps", "v1", "Deployment"), ("vdi.kasm.io", "v1alpha1", "VDITemplate")]),
+    ) {
+        let settings = json!({
+            "registries": {"allow": ["registry.vdi.example.com"]},
+            "rewrite": [{"from": "docker.io/kasmweb", "to": "registry.vdi.example.com/kasmweb"}, {"from": "docker.io", "to": "registry.vdi.example.com/dockerhub"}],
+        });
+        let spec = json!({"containers": containers, "volumes": volumes, "image": containers});
+        let object = match kind.2 {
+            "Deployment" => json!({"spec": {"template": {"spec": spec}}}),
+            _ => json!({"spec": spec}),
+        };
+        let update = !old.is_null();
+        let req = request(kind, object, update.then_some(json!({"spec": {"containers": old}})));
+        if let Outcome::Mutate(mutated) = answer(&req, &settings) {
+            let mut again = req.clone();
+            again["object"] = mutated;
+            prop_assert_eq!(answer(&again, &settings), Outcome::Accept);
+        }
+    }
+}
