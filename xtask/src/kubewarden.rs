@@ -545,11 +545,13 @@ pub fn vdi_guard_checks(
             &mut errors,
         ) {
             if let Some(policy) = policies.iter().find(|p| p.name == name) {
+                // A module that can mutate may run in a validating policy
+                // (its mutation off in the settings); a policy that says
+                // mutating for a module that cannot is a mistake.
                 let mutating = spec.get("mutating").and_then(Value::as_bool);
-                if mutating != Some(policy.metadata.mutating) {
+                if mutating == Some(true) && !policy.metadata.mutating {
                     errors.push(format!(
-                        "spec.mutating: {mutating:?} but {name} has mutating: {}",
-                        policy.metadata.mutating
+                        "spec.mutating: true, but {name} never mutates (metadata.yml mutating: false)"
                     ));
                 }
                 if audit && !policy.metadata.background_audit {

@@ -20,6 +20,7 @@ pub mod policy;
 pub mod policy_server;
 pub mod registry;
 pub mod replay;
+pub mod rollout;
 pub mod schema;
 
 use std::collections::BTreeMap;
@@ -58,5 +59,6 @@ pub fn package_files(root: &Path) -> Result<BTreeMap<PathBuf, String>, String> {
     files.extend(groups::files(root, &policies)?);
     files.extend(artifacthub::files(root, &policies)?);
     files.extend(registry::files(root, &policies)?);
+    rollout::splice_readme(root, &policies, &mut files)?;
     Ok(files)
 }
