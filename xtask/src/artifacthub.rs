@@ -286,8 +286,8 @@ pub fn package(
             },
         ],
         install: format!(
-            "Requires Kubewarden {kw} or later (the `admission-controller` Helm chart \
-             {chart}). The policy can be obtained using [`kwctl`](https://github.com/kubewarden/kwctl):\n\
+            "Requires Kubewarden {min} or later (tested with {kw}, the `admission-controller` \
+             Helm chart {chart}). The policy can be obtained using [`kwctl`](https://github.com/kubewarden/kwctl):\n\
              ```console\nkwctl pull {image}\n```\n\
              Then, generate the policy manifest and tune it to your liking. For example:\n\
              ```console\nkwctl scaffold manifest -t ClusterAdmissionPolicy registry://{image}\n```\n\
@@ -295,6 +295,10 @@ pub fn package(
              [deploy/policies/{name}.yaml]({home}/blob/main/deploy/policies/{name}.yaml); \
              `kubectl apply -k deploy/` installs the whole set on its own PolicyServer \
              ([install guide]({home}#install-in-a-cluster)).\n",
+            min = m
+                .minimum_kubewarden_version
+                .as_deref()
+                .unwrap_or(crate::KUBEWARDEN_VERSION),
             kw = crate::KUBEWARDEN_VERSION,
             chart = crate::ADMISSION_CONTROLLER_CHART,
             home = crate::HOME_URL,
