@@ -66,14 +66,20 @@ struct UserInfo {
 /// Accepts an AdmissionReview or a bare AdmissionRequest and returns the
 /// request as policy-server would forward it.
 pub fn as_policy_server_request(request: &Value) -> Result<Value, String> {
+    into_policy_server_request(request.clone())
+}
+
+/// [`as_policy_server_request`] on a request the caller gives up, which
+/// saves copying it (the browser build forwards every request it wraps).
+pub fn into_policy_server_request(mut request: Value) -> Result<Value, String> {
     let inner = match request.get("kind").and_then(Value::as_str) {
         Some("AdmissionReview") => request
-            .get("request")
+            .get_mut("request")
+            .map(Value::take)
             .ok_or("AdmissionReview has no request")?,
         _ => request,
     };
-    let typed: PolicyServerRequest =
-        serde_json::from_value(inner.clone()).map_err(|e| e.to_string())?;
+    let typed: PolicyServerRequest = serde_json::from_value(inner).map_err(|e| e.to_string())?;
     serde_json::to_value(typed).map_err(|e| e.to_string())
 }
 

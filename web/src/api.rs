@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use admission::wrap::{WrapOptions, as_policy_server_request, wrap};
+use admission::wrap::{WrapOptions, into_policy_server_request, wrap};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -45,23 +45,29 @@ fn decode<T: for<'de> Deserialize<'de>>(input: &str) -> Result<T, Value> {
             ),
         ));
     }
+    if !input.trim_start().starts_with('{') {
+        return Err(error(
+            "input",
+            "the input must be a JSON object (see the EvaluateInput type)",
+        ));
+    }
     serde_json::from_str(input).map_err(|e| error("input", format!("the input: {e}")))
 }
 
 /// A string of YAML/JSON text, one object, or a list of objects.
-fn documents(value: &Value, field: &str) -> Result<Vec<Value>, Value> {
+fn documents(value: Value, field: &str) -> Result<Vec<Value>, Value> {
     let docs = match value {
         Value::String(text) => {
-            admission::documents(text).map_err(|e| error("input", format!("{field}: {e}")))?
+            admission::documents(&text).map_err(|e| error("input", format!("{field}: {e}")))?
         }
-        Value::Array(items) => items.clone(),
-        Value::Object(_) => vec![value.clone()],
+        Value::Array(items) => items,
+        Value::Object(_) => vec![value],
         other => {
             return Err(error(
                 "input",
                 format!(
                     "{field}: expected YAML or JSON text, an object or a list of objects, found {}",
-                    type_name(other)
+                    type_name(&other)
                 ),
             ));
         }
@@ -152,10 +158,11 @@ struct RequestInput {
     ignore_rules: bool,
 }
 
-/// A policy with the settings it runs with, or why it cannot run.
+/// A policy with the settings it runs with (as JSON text, serialized once
+/// per call), or why it cannot run.
 struct Selected {
     entry: &'static Entry,
-    settings: Result<Value, String>,
+    settings: Result<String, String>,
 }
 
 fn select(common: &Common) -> Result<(Vec<Selected>, Vec<Value>), Value> {
@@ -197,6 +204,7 @@ fn select(common: &Common) -> Result<(Vec<Selected>, Vec<Value>), Value> {
             Some(Value::String(text)) => catalog::single_document(text),
             Some(value) => Ok(value.clone()),
         }
+        .and_then(|settings| json_text(&settings))
         .and_then(|settings| check_settings(entry, &settings).map(|()| settings));
         report.push(match &settings {
             Ok(_) => json!({"policy": entry.name(), "valid": true}),
@@ -222,9 +230,15 @@ struct SettingsAnswer {
     message: Option<String>,
 }
 
-/// `validate_settings`, as policy-server calls it before loading the policy.
-fn check_settings(entry: &Entry, settings: &Value) -> Result<(), String> {
-    let answer = (entry.native.validate_settings)(settings.to_string().as_bytes())
+/// JSON text of a value (serde_json's writer; `Display` is slower).
+fn json_text(value: &Value) -> Result<String, String> {
+    serde_json::to_string(value).map_err(|e| e.to_string())
+}
+
+/// `validate_settings` on settings JSON, as policy-server calls it before
+/// loading the policy.
+fn check_settings(entry: &Entry, settings: &str) -> Result<(), String> {
+    let answer = (entry.native.validate_settings)(settings.as_bytes())
         .map_err(|e| format!("settings validation failed: {e}"))?;
     let answer: SettingsAnswer = serde_json::from_slice(&answer)
         .map_err(|e| format!("settings validation answered something else: {e}"))?;
@@ -248,8 +262,8 @@ struct ValidationAnswer {
     mutated_object: Option<Value>,
 }
 
-fn context(common: &Common) -> Result<Cluster, Value> {
-    let objects = match &common.context {
+fn context(common: &mut Common) -> Result<Cluster, Value> {
+    let objects = match common.context.take() {
         None | Some(Value::Null) => Vec::new(),
         Some(value) => documents(value, "context")?,
     };
@@ -258,8 +272,8 @@ fn context(common: &Common) -> Result<Cluster, Value> {
 
 /// The request as policy-server forwards it, or why the API server would
 /// not send it.
-fn forwarded(request: &Value) -> Result<Value, String> {
-    as_policy_server_request(request)
+fn forwarded(request: Value) -> Result<Value, String> {
+    into_policy_server_request(request)
         .map_err(|e| format!("the API server would not send this request: {e}"))
 }
 
@@ -285,8 +299,15 @@ fn route_of(request: &Value) -> (String, String, String, String) {
     )
 }
 
-/// One policy's answer to one request.
-fn judge(selected: &Selected, request: &Value, cluster: &Cluster, ignore_rules: bool) -> Value {
+/// One policy's answer to one request (`request_json` is `request`
+/// serialized, once for all policies).
+fn judge(
+    selected: &Selected,
+    request: &Value,
+    request_json: &str,
+    cluster: &Cluster,
+    ignore_rules: bool,
+) -> Value {
     let entry = selected.entry;
     let (group, version, resource, operation) = route_of(request);
     let in_scope = entry.handles(&group, &version, &resource, &operation);
@@ -322,7 +343,8 @@ fn judge(selected: &Selected, request: &Value, cluster: &Cluster, ignore_rules: 
         return Value::Object(out);
     }
     let host = cluster.for_policy(entry);
-    let payload = json!({"request": request, "settings": settings}).to_string();
+    // The waPC payload policy-server sends: `{"request": ..., "settings": ...}`.
+    let payload = format!(r#"{{"request":{request_json},"settings":{settings}}}"#);
     match (entry.native.validate)(payload.as_bytes(), &host) {
         Err(e) => {
             out.insert("verdict".into(), "error".into());
@@ -361,30 +383,31 @@ fn object_answer(
     ignore_rules: bool,
 ) -> Value {
     let source = match (&request, manifest) {
-        (_, Some(manifest)) => manifest.clone(),
-        (Ok(request), None) => request
-            .get("object")
-            .or_else(|| request.get("oldObject"))
-            .cloned()
-            .unwrap_or(Value::Null),
-        (Err(_), None) => Value::Null,
+        (_, Some(manifest)) => Some(manifest),
+        (Ok(request), None) => request.get("object").or_else(|| request.get("oldObject")),
+        (Err(_), None) => None,
     };
-    let text = |pointer: &str| source.pointer(pointer).cloned().unwrap_or(Value::Null);
+    let text = |pointer: &str| {
+        source
+            .and_then(|s| s.pointer(pointer))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
     let mut out = Map::new();
     out.insert("index".into(), index.into());
     out.insert("apiVersion".into(), text("/apiVersion"));
     out.insert("kind".into(), text("/kind"));
     out.insert("namespace".into(), text("/metadata/namespace"));
     out.insert("name".into(), text("/metadata/name"));
-    match request {
+    match request.and_then(|r| json_text(&r).map(|text| (r, text))) {
         Err(message) => {
             out.insert("error".into(), message.into());
             out.insert("results".into(), Value::Array(Vec::new()));
         }
-        Ok(request) => {
+        Ok((request, request_json)) => {
             let results: Vec<Value> = selected
                 .iter()
-                .map(|s| judge(s, &request, cluster, ignore_rules))
+                .map(|s| judge(s, &request, &request_json, cluster, ignore_rules))
                 .collect();
             out.insert("request".into(), request);
             out.insert("results".into(), results.into());
@@ -454,7 +477,7 @@ pub fn evaluate(input: &str) -> Value {
         context: context_objects,
         ignore_rules,
     } = input;
-    let manifests = match documents(&manifest, "manifest") {
+    let manifests = match documents(manifest, "manifest") {
         Ok(docs) => docs,
         Err(e) => return e,
     };
@@ -463,7 +486,7 @@ pub fn evaluate(input: &str) -> Value {
     }
     // Old objects: one explicit value (null included) for a single
     // manifest, else paired by apiVersion, kind, namespace and name.
-    let old = match &old_manifest {
+    let old = match old_manifest {
         None => None,
         Some(Value::Null) => Some(vec![Value::Null]),
         Some(value) => match documents(value, "oldManifest") {
@@ -471,13 +494,13 @@ pub fn evaluate(input: &str) -> Value {
             Err(e) => return e,
         },
     };
-    let common = Common {
+    let mut common = Common {
         policies,
         settings,
         context: context_objects,
         ignore_rules,
     };
-    let cluster = match context(&common) {
+    let cluster = match context(&mut common) {
         Ok(c) => c,
         Err(e) => return e,
     };
@@ -488,6 +511,19 @@ pub fn evaluate(input: &str) -> Value {
     let defaults = WrapOptions::default();
     let mut objects = Vec::new();
     for (index, manifest) in manifests.iter().enumerate() {
+        // An AdmissionReview (`kwctl run --request-path`, examples/requests/)
+        // carries its own operation, user and objects.
+        if is_review(manifest) {
+            objects.push(object_answer(
+                index,
+                None,
+                forwarded(with_uid(manifest.clone())),
+                &selected,
+                &cluster,
+                common.ignore_rules,
+            ));
+            continue;
+        }
         let old_object = match &old {
             None => Ok(None),
             Some(olds) if olds.len() == 1 && manifests.len() == 1 => Ok(olds.first().cloned()),
@@ -511,7 +547,7 @@ pub fn evaluate(input: &str) -> Value {
                 sub_resource: sub_resource.clone(),
                 old_object,
             };
-            wrap(manifest, &options).and_then(|request| forwarded(&request))
+            wrap(manifest, &options).and_then(forwarded)
         });
         objects.push(object_answer(
             index,
@@ -525,6 +561,30 @@ pub fn evaluate(input: &str) -> Value {
     answer(objects, settings)
 }
 
+/// An AdmissionReview document (`admission.k8s.io/*`), judged as it stands.
+fn is_review(document: &Value) -> bool {
+    document.get("kind").and_then(Value::as_str) == Some("AdmissionReview")
+        && document
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .is_some_and(|v| v.starts_with("admission.k8s.io/"))
+}
+
+/// A request written by hand often lacks the uid the API server always
+/// sets; the e2e suites fill in the same placeholder.
+fn with_uid(mut request: Value) -> Value {
+    let inner = if is_review(&request) {
+        request.get_mut("request")
+    } else {
+        Some(&mut request)
+    };
+    if let Some(Value::Object(map)) = inner {
+        map.entry("uid")
+            .or_insert_with(|| Value::String("00000000-0000-0000-0000-000000000001".into()));
+    }
+    request
+}
+
 /// Evaluates one AdmissionRequest or AdmissionReview as sent.
 pub fn evaluate_request(input: &str) -> Value {
     let input: RequestInput = match decode(input) {
@@ -536,7 +596,7 @@ pub fn evaluate_request(input: &str) -> Value {
             Ok(request) => request,
             Err(e) => return error("input", format!("request: {e}")),
         },
-        Value::Object(_) => input.request.clone(),
+        Value::Object(_) => input.request,
         other => {
             return error(
                 "input",
@@ -547,26 +607,14 @@ pub fn evaluate_request(input: &str) -> Value {
             );
         }
     };
-    // A request written by hand often lacks the uid the API server always
-    // sets; the e2e suites fill in the same placeholder.
-    let mut request = request;
-    let review = request.get("kind").and_then(Value::as_str) == Some("AdmissionReview");
-    let inner = if review {
-        request.get_mut("request")
-    } else {
-        Some(&mut request)
-    };
-    if let Some(Value::Object(map)) = inner {
-        map.entry("uid")
-            .or_insert_with(|| Value::String("00000000-0000-0000-0000-000000000001".into()));
-    }
-    let common = Common {
+    let request = with_uid(request);
+    let mut common = Common {
         policies: input.policies,
         settings: input.settings,
         context: input.context,
         ignore_rules: input.ignore_rules,
     };
-    let cluster = match context(&common) {
+    let cluster = match context(&mut common) {
         Ok(c) => c,
         Err(e) => return e,
     };
@@ -577,7 +625,7 @@ pub fn evaluate_request(input: &str) -> Value {
     let object = object_answer(
         0,
         None,
-        forwarded(&request),
+        forwarded(request),
         &selected,
         &cluster,
         common.ignore_rules,
@@ -613,7 +661,10 @@ pub fn validate_settings(input: &str) -> Value {
         Value::String(text) => catalog::single_document(text),
         other => Ok(other.clone()),
     };
-    match settings.and_then(|s| check_settings(entry, &s)) {
+    match settings
+        .and_then(|s| json_text(&s))
+        .and_then(|s| check_settings(entry, &s))
+    {
         Ok(()) => json!({"ok": true, "policy": entry.name(), "valid": true}),
         Err(message) => {
             json!({"ok": true, "policy": entry.name(), "valid": false, "message": message})
@@ -624,11 +675,6 @@ pub fn validate_settings(input: &str) -> Value {
 /// Every policy with its metadata and example settings.
 pub fn policies() -> Value {
     json!({"ok": true, "policies": catalog::list()})
-}
-
-/// The example manifests of the repository.
-pub fn examples() -> Value {
-    json!({"ok": true, "examples": catalog::examples()})
 }
 
 /// Runs `f`, turning a panic into the error answer where the target unwinds

@@ -3,12 +3,13 @@
 //! `registry.rs`), the admission rules that decide which requests reach it
 //! and the kinds it may look up. The rules and lookups are constants so an
 //! evaluation parses no YAML; the files themselves are embedded for
-//! [`list`] only.
+//! [`list`] only. (The example manifests are not in the module: the
+//! playground fetches them, listed in the generated `www/examples.json`.)
 
 use serde_json::{Map, Value, json};
 use shared::policy::Native;
 
-use crate::registry::{EXAMPLES, POLICIES};
+use crate::registry::POLICIES;
 
 /// One policy of the build.
 pub struct Entry {
@@ -33,12 +34,6 @@ pub struct Rule {
 pub struct Lookup {
     pub api_version: &'static str,
     pub kind: &'static str,
-}
-
-/// An example manifest, by its path in the repository.
-pub struct Example {
-    pub path: &'static str,
-    pub text: &'static str,
 }
 
 fn matches_any(list: &[&str], value: &str) -> bool {
@@ -149,16 +144,6 @@ pub fn find(name: &str) -> Option<&'static Entry> {
 /// Every policy's name, rules, lookups, metadata and example settings.
 pub fn list() -> Value {
     Value::Array(POLICIES.iter().map(Entry::describe).collect())
-}
-
-/// Every example manifest: `{path, text}`.
-pub fn examples() -> Value {
-    Value::Array(
-        EXAMPLES
-            .iter()
-            .map(|e| json!({"path": e.path, "text": e.text}))
-            .collect(),
-    )
 }
 
 #[cfg(test)]

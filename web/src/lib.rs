@@ -94,10 +94,4 @@ mod js {
     pub fn policies() -> JsValue {
         to_js(&api::guarded(api::policies))
     }
-
-    /// The example manifests of the repository.
-    #[wasm_bindgen(unchecked_return_type = "ExamplesAnswer")]
-    pub fn examples() -> JsValue {
-        to_js(&api::guarded(api::examples))
-    }
 }

@@ -16,7 +16,8 @@ export interface CommonInput {
 }
 
 export interface EvaluateInput extends CommonInput {
-  /** The manifests to judge, one AdmissionRequest per document. */
+  /** The manifests to judge, one AdmissionRequest per document; an
+   * AdmissionReview document is judged as it stands (its operation, user, objects). */
   manifest: Documents;
   /** CREATE (default), UPDATE, DELETE or CONNECT. */
   operation?: string;
@@ -105,5 +106,3 @@ export interface PolicyInfo {
 }
 
 export type PoliciesAnswer = { ok: true; policies: PolicyInfo[] } | ErrorAnswer;
-
-export type ExamplesAnswer = { ok: true; examples: { path: string; text: string }[] } | ErrorAnswer;
