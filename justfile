@@ -3,6 +3,7 @@
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
 wasm_target := "wasm32-wasip1"
+web_target := "wasm32-unknown-unknown"
 
 # List the recipes.
 default:
@@ -100,6 +101,56 @@ bench: setup
     cargo run --quiet --locked --config 'profile.dev.opt-level=2' -p e2e --bin vdi-bench -- \
         --noop "$target_dir/{{wasm_target}}/release/noop_policy.wasm" \
         --parse "$target_dir/{{wasm_target}}/release/parse_floor.wasm" --out "$target_dir/bench"
+
+# wasm-bindgen-cli is pinned to exactly the wasm-bindgen crate version of web/Cargo.toml.
+# Install what the browser build needs (idempotent): the wasm32-unknown-unknown target and wasm-bindgen-cli.
+setup-web:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    rustup target list --installed | grep -qx {{web_target}} || rustup target add {{web_target}}
+    want=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"$/\1/p' web/Cargo.toml)
+    [ -n "$want" ] || { echo "web/Cargo.toml pins no wasm-bindgen version" >&2; exit 1; }
+    have=$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2 || true)
+    if [ "$have" != "$want" ]; then
+        echo "installing wasm-bindgen-cli $want (found ${have:-none}); this builds for a few minutes"
+        # --locked first; a registry that lacks one of its locked dependencies
+        # gets the same CLI version resolved afresh.
+        cargo install --quiet --locked --version "$want" wasm-bindgen-cli \
+            || cargo install --quiet --version "$want" wasm-bindgen-cli
+    fi
+
+# Build the browser module (every policy, through wasm-bindgen) into web/pkg: the npm package the playground and the dashboard load.
+web: setup-web
+    #!/usr/bin/env bash
+    set -euo pipefail
+    # strip=false keeps the target_features section wasm-bindgen reads; it
+    # drops the names and producers itself.
+    cargo build --release --locked --target {{web_target}} -p web --config 'profile.release.strip=false'
+    target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+    out="$target_dir/{{web_target}}/release"
+    # wapc-guest's __guest_call is exported from any cdylib linking it and
+    # imports the waPC host, which a browser lacks: drop it so wasm-bindgen's
+    # dead-code pass removes it and its imports.
+    python3 web/tools/strip_exports.py "$out/web.wasm" "$out/web-browser.wasm" __guest_call
+    wasm-bindgen --target web --out-dir web/pkg --out-name vdi_guard \
+        --remove-name-section --remove-producers-section "$out/web-browser.wasm"
+    for f in web/pkg/vdi_guard_bg.wasm web/pkg/vdi_guard.js; do
+        printf '%-28s %8d bytes, %7d gzip\n' "$f" "$(stat -c %s "$f")" "$(gzip -9 -c "$f" | wc -c)"
+    done
+
+# Build the browser module, then serve the playground on http://127.0.0.1:PORT (localhost only; Ctrl-C stops it).
+playground PORT="8000": web
+    node web/tools/serve.mjs --port {{PORT}}
+
+# Parity: every suite case through web/pkg (Node) gets the verdict the module gets in the harness.
+# Build the browser and policy modules, then run the verdict parity and the playground in headless Chromium.
+test-web: web build
+    VDI_WEB_PKG=web/pkg cargo test --locked -p web --test parity
+    node --test web/tests/browser.test.mjs
+
+# Build the browser module, then measure its bundle size, instantiation + first evaluation and per-evaluation time (Node).
+bench-web: web
+    node web/tools/bench.mjs web/pkg
 
 # Run every fuzz target (fuzz/, cargo-fuzz on nightly) for SECONDS each; crashes land in fuzz/artifacts/.
 fuzz SECONDS="60":

@@ -200,11 +200,10 @@ fn select(common: &Common) -> Result<(Vec<Selected>, Vec<Value>), Value> {
     let mut report = Vec::new();
     for entry in entries {
         let settings = match common.settings.get(entry.name()) {
-            None => entry.example_settings(),
-            Some(Value::String(text)) => catalog::single_document(text),
-            Some(value) => Ok(value.clone()),
+            None => Ok(entry.settings_json.to_string()),
+            Some(Value::String(text)) => catalog::single_document(text).and_then(|s| json_text(&s)),
+            Some(value) => json_text(value),
         }
-        .and_then(|settings| json_text(&settings))
         .and_then(|settings| check_settings(entry, &settings).map(|()| settings));
         report.push(match &settings {
             Ok(_) => json!({"policy": entry.name(), "valid": true}),

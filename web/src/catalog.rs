@@ -18,6 +18,8 @@ pub struct Entry {
     pub metadata: &'static str,
     /// `policies/<name>/settings.yaml`, verbatim: the example settings.
     pub settings: &'static str,
+    /// The same settings as JSON, what a request without settings runs with.
+    pub settings_json: &'static str,
     pub rules: &'static [Rule],
     pub lookups: &'static [Lookup],
 }
@@ -65,9 +67,13 @@ impl Entry {
             .any(|l| l.api_version == api_version && l.kind == kind)
     }
 
-    /// The example settings as JSON (`{}` when the file is empty).
+    /// The example settings (`{}` when the file is empty).
     pub fn example_settings(&self) -> Result<Value, String> {
-        single_document(self.settings).map_err(|e| format!("{}: settings.yaml: {e}", self.name()))
+        match serde_json::from_str(self.settings_json) {
+            Ok(Value::Null) => Ok(Value::Object(Map::new())),
+            Ok(settings) => Ok(settings),
+            Err(e) => Err(format!("{}: settings.yaml: {e}", self.name())),
+        }
     }
 
     fn describe(&self) -> Value {
@@ -160,6 +166,14 @@ mod tests {
             let answer = (entry.native.validate_settings)(settings.to_string().as_bytes()).unwrap();
             let answer: Value = serde_json::from_slice(&answer).unwrap();
             assert_eq!(answer["valid"], true, "{}: {answer}", entry.name());
+        }
+    }
+
+    #[test]
+    fn the_generated_settings_are_the_settings_file() {
+        for entry in POLICIES {
+            let file = single_document(entry.settings).unwrap();
+            assert_eq!(entry.example_settings().unwrap(), file, "{}", entry.name());
         }
     }
 

@@ -10,6 +10,7 @@ pub const POLICIES: &[Entry] = &[
         native: data_sharing::NATIVE,
         metadata: include_str!("../../policies/data-sharing/metadata.yml"),
         settings: include_str!("../../policies/data-sharing/settings.yaml"),
+        settings_json: "{\"allowSharing\":{\"clipboard\":[\"design-tools\"],\"drives\":[\"data-science\"]},\"privilegedUsers\":[\"system:serviceaccount:vdi-system:vdi-operator\"],\"privilegedGroups\":[\"oidc:vdi-admins\"]}",
         rules: &[
             Rule {
                 api_groups: &["vdi.kasm.io"],
@@ -24,6 +25,7 @@ pub const POLICIES: &[Entry] = &[
         native: egress_metadata_block::NATIVE,
         metadata: include_str!("../../policies/egress-metadata-block/metadata.yml"),
         settings: include_str!("../../policies/egress-metadata-block/settings.yaml"),
+        settings_json: "{\"blockedDestinations\":[\"169.254.169.254/32\",\"169.254.170.2/32\",\"fd00:ec2::254/128\",\"100.100.100.200/32\"],\"metadataPorts\":[80,443]}",
         rules: &[
             Rule {
                 api_groups: &["networking.k8s.io"],
@@ -56,6 +58,7 @@ pub const POLICIES: &[Entry] = &[
         native: encrypted_storage::NATIVE,
         metadata: include_str!("../../policies/encrypted-storage/metadata.yml"),
         settings: include_str!("../../policies/encrypted-storage/settings.yaml"),
+        settings_json: "{\"encryptedStorageClasses\":[\"longhorn-crypto\",\"local-path-luks\"],\"nodeEncryptedClasses\":[\"local-path-luks\"],\"allowStaticBinding\":false,\"lookupDefaultClass\":true,\"provisionerParameters\":{}}",
         rules: &[
             Rule {
                 api_groups: &[""],
@@ -88,6 +91,7 @@ pub const POLICIES: &[Entry] = &[
         native: gpu_limits::NATIVE,
         metadata: include_str!("../../policies/gpu-limits/metadata.yml"),
         settings: include_str!("../../policies/gpu-limits/settings.yaml"),
+        settings_json: "{\"resourceNames\":[\"nvidia.com/gpu\",\"nvidia.com/gpu.shared\",\"nvidia.com/mig-*\"],\"maxPerContainer\":1,\"maxPerPod\":1,\"requireMemoryLimit\":true,\"deniedEnv\":[\"NVIDIA_VISIBLE_DEVICES\",\"NVIDIA_DRIVER_CAPABILITIES\",\"NVIDIA_MIG_CONFIG_DEVICES\",\"NVIDIA_MIG_MONITOR_DEVICES\"],\"gpuRuntimeClasses\":[\"nvidia\",\"nvidia-cdi\",\"nvidia-legacy\"],\"maxTimeSlicingReplicas\":8,\"timeSlicingConfigMaps\":[\"gpu-operator/time-slicing-config\"]}",
         rules: &[
             Rule {
                 api_groups: &[""],
@@ -120,6 +124,7 @@ pub const POLICIES: &[Entry] = &[
         native: ingress_route_tls::NATIVE,
         metadata: include_str!("../../policies/ingress-route-tls/metadata.yml"),
         settings: include_str!("../../policies/ingress-route-tls/settings.yaml"),
+        settings_json: "{\"allowedTlsOptions\":[\"kasm/tls13\",\"vdi/tls13\"],\"lookupTlsOptions\":true,\"plainEntryPoints\":[\"web\"],\"redirectMiddlewares\":[\"kasm/https-redirect\",\"vdi/https-redirect\"],\"allowedDomains\":[\"kasm.example.com\",\"vdi.example.com\"],\"sessionDomain\":\"vdi.example.com\",\"sessionLabel\":\"vdi.kasm.io/user\",\"allowHostRegexp\":false,\"passthroughRoutes\":[],\"exemptTlsOptions\":[],\"usernamePrefix\":\"oidc:\",\"privilegedUsers\":[\"system:serviceaccount:vdi-system:vdi-operator\"],\"privilegedGroups\":[\"oidc:vdi-admins\"]}",
         rules: &[
             Rule {
                 api_groups: &["traefik.io", "traefik.containo.us"],
@@ -134,6 +139,7 @@ pub const POLICIES: &[Entry] = &[
         native: rbac_least_privilege::NATIVE,
         metadata: include_str!("../../policies/rbac-least-privilege/metadata.yml"),
         settings: include_str!("../../policies/rbac-least-privilege/settings.yaml"),
+        settings_json: "{\"exemptRoles\":[\"cluster-admin\",\"admin\",\"edit\",\"view\",\"system:\"],\"deniedVerbs\":[\"escalate\",\"bind\"],\"sensitiveGrants\":[\"create serviceaccounts/token\",\"* nodes/proxy\",\"create pods/exec\",\"get pods/exec\",\"create pods/attach\",\"get pods/attach\",\"update certificatesigningrequests.certificates.k8s.io/approval\"],\"impersonatorRoles\":[\"qlkube-impersonator\"],\"aggregationController\":\"system:serviceaccount:kube-system:clusterrole-aggregation-controller\",\"protectedRoles\":[\"cluster-admin\"],\"allowedBindingSubjects\":[\"Group:system:masters\",\"Group:oidc:vdi-platform-admins\"]}",
         rules: &[
             Rule {
                 api_groups: &["rbac.authorization.k8s.io"],
@@ -148,6 +154,7 @@ pub const POLICIES: &[Entry] = &[
         native: restricted_security_context::NATIVE,
         metadata: include_str!("../../policies/restricted-security-context/metadata.yml"),
         settings: include_str!("../../policies/restricted-security-context/settings.yaml"),
+        settings_json: "{\"requireReadOnlyRootFilesystem\":true,\"denyServiceAccountTokenAutomount\":true,\"allowedCapabilities\":[\"SYS_PTRACE\"],\"mutate\":false}",
         rules: &[
             Rule {
                 api_groups: &[""],
@@ -174,6 +181,7 @@ pub const POLICIES: &[Entry] = &[
         native: session_credentials::NATIVE,
         metadata: include_str!("../../policies/session-credentials/metadata.yml"),
         settings: include_str!("../../policies/session-credentials/settings.yaml"),
+        settings_json: "{\"credentialEnvNames\":[\"SELKIES_BASIC_AUTH_PASSWORD\",\"VNC_PW\",\"*PASSWORD*\",\"*PASSWD*\",\"*SECRET*\",\"*TOKEN*\",\"*API_KEY*\",\"*PRIVATE_KEY*\"],\"sessionLabel\":\"vdi.kasm.io/session\",\"sessionSecretName\":\"{session}-credentials\",\"exemptConfigMaps\":[\"vdi-system/vdi-operator-config\"],\"checkLastApplied\":true}",
         rules: &[
             Rule {
                 api_groups: &[""],
@@ -206,6 +214,7 @@ pub const POLICIES: &[Entry] = &[
         native: session_ownership::NATIVE,
         metadata: include_str!("../../policies/session-ownership/metadata.yml"),
         settings: include_str!("../../policies/session-ownership/settings.yaml"),
+        settings_json: "{\"usernamePrefix\":\"oidc:\",\"privilegedUsers\":[\"system:serviceaccount:vdi-system:vdi-operator\",\"system:serviceaccount:kube-system:namespace-controller\"],\"privilegedGroups\":[\"oidc:vdi-admins\"],\"maxTimeout\":\"12h\"}",
         rules: &[
             Rule {
                 api_groups: &["vdi.kasm.io"],
@@ -238,6 +247,7 @@ pub const POLICIES: &[Entry] = &[
         native: trusted_registries::NATIVE,
         metadata: include_str!("../../policies/trusted-registries/metadata.yml"),
         settings: include_str!("../../policies/trusted-registries/settings.yaml"),
+        settings_json: "{\"registries\":{\"allow\":[\"registry.vdi.example.com\",\"*.registry.vdi.example.com\"],\"reject\":[\"mirror.untrusted.example\"]},\"images\":{\"allow\":[\"docker.io/kasmweb/*\"],\"reject\":[\"docker.io/kasmweb/terminal\"]},\"tags\":{\"reject\":[\"latest\"]},\"requireDigest\":false}",
         rules: &[
             Rule {
                 api_groups: &[""],

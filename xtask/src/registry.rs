@@ -118,11 +118,11 @@ fn str_slice(items: &[String]) -> String {
 }
 
 /// `web/src/registry.rs`: every policy's native entry points with its
-/// `metadata.yml` and `settings.yaml` embedded (what the playground lists)
-/// and its admission rules and context-aware resources as constants (so an
-/// evaluation parses no YAML). Item layout is the generator's, not
-/// rustfmt's, hence `rustfmt::skip`.
-fn web_registry(policies: &[Policy]) -> String {
+/// `metadata.yml` and `settings.yaml` embedded (what the playground lists),
+/// and as constants the example settings in JSON, its admission rules and
+/// context-aware resources (so an evaluation parses no YAML). Item layout is
+/// the generator's, not rustfmt's, hence `rustfmt::skip`.
+fn web_registry(policies: &[Policy]) -> Result<String, String> {
     let mut out = String::from(
         "//! Every policy's native entry points, its metadata.yml and settings.yaml,\n\
          //! its admission rules and the kinds it may look up, in directory order.\n\
@@ -135,9 +135,12 @@ fn web_registry(policies: &[Policy]) -> String {
         out.push_str(&format!(
             "    Entry {{\n        native: {}::NATIVE,\n        \
              metadata: include_str!(\"../../policies/{1}/metadata.yml\"),\n        \
-             settings: include_str!(\"../../policies/{1}/settings.yaml\"),\n        rules: &[\n",
+             settings: include_str!(\"../../policies/{1}/settings.yaml\"),\n        \
+             settings_json: {2:?},\n        rules: &[\n",
             crate_ident(&p.name),
-            p.name
+            p.name,
+            serde_json::to_string(&p.settings)
+                .map_err(|e| format!("policies/{}/settings.yaml: {e}", p.name))?
         ));
         for rule in &p.metadata.rules {
             out.push_str(&format!(
@@ -167,7 +170,7 @@ fn web_registry(policies: &[Policy]) -> String {
         ));
     }
     out.push_str("];\n");
-    out
+    Ok(out)
 }
 
 /// `web/www/examples.json`: the example manifests the playground offers,
@@ -237,7 +240,10 @@ pub fn files(root: &Path, policies: &[Policy]) -> Result<BTreeMap<PathBuf, Strin
     for relative in ["e2e/src/registry.rs", "fuzz/src/registry.rs"] {
         files.insert(PathBuf::from(relative), registry(policies));
     }
-    files.insert(PathBuf::from("web/src/registry.rs"), web_registry(policies));
+    files.insert(
+        PathBuf::from("web/src/registry.rs"),
+        web_registry(policies)?,
+    );
     files.insert(
         PathBuf::from("web/www/examples.json"),
         web_examples(root, policies)?,
