@@ -67,8 +67,9 @@ check *ARGS: build
     cargo run --quiet --locked -p e2e --bin vdi-check -- {{ARGS}}
 
 # Build, then run unit, property and e2e tests (the e2e suites run the built .wasm),
-# then the registry round trip and the suites again on the modules pulled back.
-test: build && _registry-round-trip
+# then the registry round trip and the suites again on the modules pulled back,
+# then the browser build: verdict parity with the modules, and the playground in Chromium.
+test: build && _registry-round-trip test-web
     cargo test --locked --workspace
 
 # Formatting and clippy (native and wasm), warnings are errors.
@@ -145,7 +146,8 @@ playground PORT="8000": web
 # Parity: every suite case through web/pkg (Node) gets the verdict the module gets in the harness.
 # Build the browser and policy modules, then run the verdict parity and the playground in headless Chromium.
 test-web: web build
-    VDI_WEB_PKG=web/pkg cargo test --locked -p web --test parity
+    # --workspace: the features `cargo test --workspace` built the harness with.
+    VDI_WEB_PKG=web/pkg cargo test --locked --workspace --test parity
     node --test web/tests/browser.test.mjs
 
 # Build the browser module, then measure its bundle size, instantiation + first evaluation and per-evaluation time (Node).
