@@ -200,9 +200,13 @@ pub fn grow(manifest: &mut Value, how: &Grow) -> Result<(), String> {
             *value = Value::String(inflated);
         }
         Grow::Nest { path, depth } => {
-            let mut nested = json!({});
+            // Built by moving each level into the next: `json!` would
+            // serialize the whole value again at every level.
+            let mut nested = Value::Object(Map::new());
             for _ in 0..*depth {
-                nested = json!({ "x": nested });
+                let mut level = Map::new();
+                level.insert("x".to_string(), nested);
+                nested = Value::Object(level);
             }
             *at(manifest, path)? = nested;
         }

@@ -56,6 +56,7 @@ fn check_policy(policy: &str) -> Vec<String> {
     let settings = settings(policy);
     let mut failures = Vec::new();
     for limit in limits {
+        let built = Instant::now();
         let request = match limit.request() {
             Ok(request) => request,
             Err(e) => {
@@ -67,8 +68,10 @@ fn check_policy(policy: &str) -> Vec<String> {
         let message = verdict.message.clone().unwrap_or_default();
         let short: String = message.chars().take(160).collect();
         eprintln!(
-            "{policy}: {}: accepted={} in {elapsed:?}: {short}",
-            limit.label, verdict.accepted
+            "{policy}: {}: accepted={} in {elapsed:?} (built in {:?}): {short}",
+            limit.label,
+            verdict.accepted,
+            built.elapsed() - elapsed
         );
         let problem = if verdict.guest_error {
             Some(format!("the module failed instead of answering: {short}"))
