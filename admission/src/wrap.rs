@@ -69,18 +69,39 @@ pub fn as_policy_server_request(request: &Value) -> Result<Value, String> {
     into_policy_server_request(request.clone())
 }
 
+/// The fields policy-server passes through as any JSON value (`null` being
+/// absent): the typed round trip would only copy them.
+const CARRIED: [&str; 3] = ["object", "oldObject", "options"];
+
 /// [`as_policy_server_request`] on a request the caller gives up, which
-/// saves copying it (the browser build forwards every request it wraps).
+/// saves copying it (the browser build forwards every request it wraps):
+/// the objects are set aside while the envelope makes the typed round trip,
+/// then put back unless `null`, exactly what the round trip does with them.
 pub fn into_policy_server_request(mut request: Value) -> Result<Value, String> {
-    let inner = match request.get("kind").and_then(Value::as_str) {
+    let mut inner = match request.get("kind").and_then(Value::as_str) {
         Some("AdmissionReview") => request
             .get_mut("request")
             .map(Value::take)
             .ok_or("AdmissionReview has no request")?,
         _ => request,
     };
+    let carried: Vec<(&str, Value)> = match inner.as_object_mut() {
+        Some(map) => CARRIED
+            .iter()
+            .filter_map(|key| map.remove(*key).map(|value| (*key, value)))
+            .collect(),
+        None => Vec::new(),
+    };
     let typed: PolicyServerRequest = serde_json::from_value(inner).map_err(|e| e.to_string())?;
-    serde_json::to_value(typed).map_err(|e| e.to_string())
+    let mut forwarded = serde_json::to_value(typed).map_err(|e| e.to_string())?;
+    if let Some(map) = forwarded.as_object_mut() {
+        for (key, value) in carried {
+            if !value.is_null() {
+                map.insert(key.to_string(), value);
+            }
+        }
+    }
+    Ok(forwarded)
 }
 
 /// How a manifest is presented to the policy.
@@ -229,6 +250,29 @@ mod tests {
         let forwarded = as_policy_server_request(&wrap(&manifest, &options).unwrap()).unwrap();
         assert!(forwarded.get("object").is_none());
         assert_eq!(forwarded["oldObject"], manifest);
+    }
+
+    /// The typed round trip of the whole request, as policy-server does it.
+    fn round_trip(request: &Value) -> Result<Value, String> {
+        let typed: PolicyServerRequest =
+            serde_json::from_value(request.clone()).map_err(|e| e.to_string())?;
+        serde_json::to_value(typed).map_err(|e| e.to_string())
+    }
+
+    #[rstest]
+    #[case::objects_kept_nulls_dropped(json!({"uid": "u", "kind": {"group": "", "version": "v1", "kind": "Pod", "x": 1},
+        "resource": {"group": "", "version": "v1", "resource": "pods"}, "operation": "UPDATE",
+        "userInfo": {"username": "a", "extra": {"k": ["v"]}, "junk": true},
+        "object": {"spec": {"a": [1, 2.5, null]}}, "oldObject": null, "options": {"kind": "UpdateOptions"},
+        "dryRun": null, "unknown": {"dropped": true}}))]
+    #[case::scalars_as_objects(json!({"uid": "u", "kind": {"group": "", "version": "v1", "kind": "Pod"},
+        "resource": {"group": "", "version": "v1", "resource": "pods"}, "operation": "CREATE",
+        "userInfo": {}, "object": "text", "oldObject": [1], "options": 0}))]
+    #[case::missing_uid(json!({"kind": {"group": "", "version": "v1", "kind": "Pod"}, "object": {}}))]
+    #[case::wrong_type(json!({"uid": 7, "object": {}}))]
+    #[case::not_an_object(json!(["uid"]))]
+    fn setting_the_objects_aside_is_the_typed_round_trip(#[case] request: Value) {
+        assert_eq!(as_policy_server_request(&request), round_trip(&request));
     }
 
     #[test]
