@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
+import { availableParallelism, loadavg } from "node:os";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
@@ -48,8 +49,10 @@ async function fresh(pkgDir) {
   console.log(JSON.stringify({ instantiateMs: t1 - t0, firstMs: t2 - t1, verdict }));
 }
 
-/** Wall and CPU time per call (CPU: the process's, from getrusage; on a
- * busy machine the wall-clock tail is the scheduler's, as in vdi-bench). */
+/** Wall and CPU time per call. CPU is the process's (getrusage), so it
+ * includes V8's background compiler and GC threads; on a busy machine the
+ * wall-clock tail is the scheduler's. Both are shown; the target is held
+ * against the wall clock, with the load average printed beside it. */
 function timeEach(f) {
   for (let i = 0; i < WARMUP; i++) f();
   const wall = [];
@@ -122,9 +125,9 @@ async function main() {
     [`bundle <= ${TARGETS.rawBytes / 1e6} MB raw`, raw <= TARGETS.rawBytes],
     [`bundle <= ${TARGETS.gzipBytes / 1e3} KB gzip`, gzip <= TARGETS.gzipBytes],
     [`first evaluation <= ${TARGETS.firstMs} ms (instantiate + first: ${ms(instantiate + first)})`, first <= TARGETS.firstMs],
-    [`each further evaluation <= ${TARGETS.furtherMs} ms (CPU p99 ${ms(further.cpuP99)}, wall p99 ${ms(further.p99)})`, further.cpuP99 <= TARGETS.furtherMs],
+    [`each further evaluation <= ${TARGETS.furtherMs} ms (wall p99 ${ms(further.p99)}, p50 ${ms(further.p50)})`, further.p99 <= TARGETS.furtherMs],
   ];
-  console.log("targets");
+  console.log(`targets (load average ${loadavg().map((l) => l.toFixed(2)).join(" ")} on ${availableParallelism()} CPUs)`);
   for (const [what, ok] of checks) console.log(`  ${ok ? "ok  " : "MISS"} ${what}`);
   if (jsonOut) {
     writeFileSync(jsonOut, JSON.stringify({ files, raw, gzip, runs, instantiate, first, further, asText, all }, null, 2));
