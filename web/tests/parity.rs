@@ -1,6 +1,7 @@
 //! Verdict parity: every case of every `policies/*/suites/*.yaml` through
 //! the browser build (`web/pkg`, under Node) gives the verdict and message
-//! the `.wasm` module gives in the e2e harness, on the same AdmissionRequest.
+//! the `.wasm` module gives in the e2e harness, on the same AdmissionRequest,
+//! after the same cluster lookups.
 //!
 //! The harness side runs here (`e2e`: wasmtime, a fresh instance per request,
 //! `dist/<policy>.wasm`); the web side is one `node web/tools/parity.mjs`
@@ -30,6 +31,8 @@ enum Answer {
     Verdict {
         accepted: bool,
         message: Option<String>,
+        /// The cluster lookups made, in order (`v1 Pod vdi/session-alice`).
+        lookups: Vec<String>,
     },
     Settings {
         valid: bool,
@@ -76,13 +79,14 @@ fn harness(loaded: &Loaded) -> Result<(Answer, Option<Value>), String> {
                 .map(|s| resolve(&loaded.dir, s))
                 .collect::<Result<Vec<_>, _>>()?;
             let replay = Arc::new(Replay::from_objects(context)?);
-            let (verdict, _) = module.validate(&request, settings, replay);
+            let (verdict, log) = module.validate(&request, settings, replay);
             let answer = if verdict.guest_error {
                 Answer::Error
             } else {
                 Answer::Verdict {
                     accepted: verdict.accepted,
                     message: verdict.message,
+                    lookups: log.lookups,
                 }
             };
             Ok((answer, forwarded))
@@ -169,6 +173,12 @@ fn web_answer(answer: &Value) -> Result<(Answer, Option<Value>), String> {
         Some("accept") | Some("reject") => Answer::Verdict {
             accepted: result["verdict"] == "accept",
             message: text(&result["message"]),
+            lookups: result["lookups"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(text)
+                .collect(),
         },
         _ => Answer::Error,
     };
