@@ -148,7 +148,7 @@ playground PORT="8000": web
 test-web: web build
     # --workspace: the features `cargo test --workspace` built the harness with.
     VDI_WEB_PKG=web/pkg cargo test --locked --workspace --test parity
-    node --test web/tests/browser.test.mjs
+    node --test web/tests/api.test.mjs web/tests/browser.test.mjs
 
 # Build the browser module, then measure its bundle size, instantiation + first evaluation and per-evaluation time (Node).
 bench-web: web
