@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::wrap::{WrapOptions, wrap};
 
@@ -217,6 +217,7 @@ pub fn grow(manifest: &mut Value, how: &Grow) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn repeat_copies_the_first_element_and_keeps_the_last_last() {
