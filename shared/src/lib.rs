@@ -12,6 +12,7 @@ pub mod duration;
 pub mod host;
 pub mod identity;
 pub mod image;
+pub mod key_order;
 pub mod kinds;
 pub mod policy;
 pub mod quantity;

@@ -313,41 +313,6 @@ fn add_nulls(object: &mut Value, choices: &Choices) {
     }
 }
 
-/// JSON text with every object's keys in an order chosen by `seed`.
-fn write_ordered(value: &Value, seed: u64, out: &mut String) {
-    match value {
-        Value::Object(map) => {
-            let mut entries: Vec<_> = map.iter().collect();
-            entries.sort_by_key(|(k, _)| {
-                k.bytes().fold(seed ^ 0xcbf2_9ce4_8422_2325, |h, b| {
-                    (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-                })
-            });
-            out.push('{');
-            for (i, (k, v)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::from(k.as_str()).to_string());
-                out.push(':');
-                write_ordered(v, seed, out);
-            }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (i, v) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_ordered(v, seed, out);
-            }
-            out.push(']');
-        }
-        other => out.push_str(&other.to_string()),
-    }
-}
-
 fn payload(object: &Value, seed: u64) -> String {
     let api_version = object["apiVersion"].as_str().unwrap_or("");
     let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
@@ -363,9 +328,7 @@ fn payload(object: &Value, seed: u64) -> String {
         },
         "settings": {},
     });
-    let mut out = String::new();
-    write_ordered(&payload, seed, &mut out);
-    out
+    shared::key_order::write(&payload, seed)
 }
 
 fn verdict(payload: &str) -> (bool, String) {

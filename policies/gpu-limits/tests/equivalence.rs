@@ -226,41 +226,6 @@ impl Writer<'_> {
     }
 }
 
-/// JSON text with every object's keys in an order chosen by `seed`.
-fn write_ordered(value: &Value, seed: u64, out: &mut String) {
-    match value {
-        Value::Object(map) => {
-            let mut entries: Vec<_> = map.iter().collect();
-            entries.sort_by_key(|(k, _)| {
-                k.bytes().fold(seed ^ 0xcbf2_9ce4_8422_2325, |h, b| {
-                    (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-                })
-            });
-            out.push('{');
-            for (i, (k, v)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::from(k.as_str()).to_string());
-                out.push(':');
-                write_ordered(v, seed, out);
-            }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (i, v) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_ordered(v, seed, out);
-            }
-            out.push(']');
-        }
-        other => out.push_str(&other.to_string()),
-    }
-}
-
 fn verdict(object: &Value, seed: u64) -> (bool, String) {
     let payload = json!({
         "request": {
@@ -274,8 +239,7 @@ fn verdict(object: &Value, seed: u64) -> (bool, String) {
         },
         "settings": {},
     });
-    let mut text = String::new();
-    write_ordered(&payload, seed, &mut text);
+    let text = shared::key_order::write(&payload, seed);
     let raw = (gpu_limits::NATIVE.validate)(text.as_bytes(), &shared::policy::NoCluster)
         .unwrap_or_else(|e| panic!("validate returned an error instead of a verdict: {e}"));
     let response: Value = serde_json::from_slice(&raw).unwrap_or(Value::Null);
