@@ -154,7 +154,7 @@ fn update(
     }
     // An unchanged timeout was admitted before; judging it again would block
     // the operator's finalizer removal after maxTimeout is lowered.
-    if session.timeout() != stored.timeout() {
+    if !same_timeout(session.timeout(), stored.timeout()) {
         check_timeout(session.timeout(), settings.max_timeout, &mut violations);
     }
     violations.into_result(&format!("{title} update denied"))
@@ -198,6 +198,19 @@ fn check_may_act(
         None => Err(Rejection::new(format!(
             "{title} {verb} denied: the stored session has no spec.user, so only a privileged requester may {verb} it"
         ))),
+    }
+}
+
+/// Whether two `spec.timeout` values mean the same duration: the operator
+/// reads them with `time.ParseDuration`, so `13h` respelled `780m` is no
+/// change. Text that does not parse is unchanged only when equal.
+fn same_timeout(new: Option<&str>, stored: Option<&str>) -> bool {
+    match (new, stored) {
+        (Some(new), Some(stored)) => {
+            new == stored
+                || matches!((duration::parse(new), duration::parse(stored)), (Ok(a), Ok(b)) if a == b)
+        }
+        (new, stored) => new == stored,
     }
 }
 
