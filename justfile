@@ -87,8 +87,8 @@ lint: setup
 # built (a release build would compile wasmtime again). From a fresh clone the
 # host build (wasmtime, mostly one crate at a time) is most of the time, so
 # the Wasm builds run beside it on the other core.
-# Build, then measure size, compile and per-request latency of every policy against the no-op and parse floors (see BENCHMARKS.md).
-bench: setup
+# Build, then measure size, compile and per-request latency of every policy (or `just bench --policy NAME ...`) against the no-op and parse floors (see BENCHMARKS.md).
+bench *ARGS: setup
     #!/usr/bin/env bash
     set -euo pipefail
     cargo build --quiet --locked --config 'profile.dev.opt-level=2' -p e2e --bin vdi-bench &
@@ -101,7 +101,7 @@ bench: setup
     target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
     cargo run --quiet --locked --config 'profile.dev.opt-level=2' -p e2e --bin vdi-bench -- \
         --noop "$target_dir/{{wasm_target}}/release/noop_policy.wasm" \
-        --parse "$target_dir/{{wasm_target}}/release/parse_floor.wasm" --out "$target_dir/bench"
+        --parse "$target_dir/{{wasm_target}}/release/parse_floor.wasm" --out "$target_dir/bench" {{ARGS}}
 
 # wasm-bindgen-cli is pinned to exactly the wasm-bindgen crate version of web/Cargo.toml.
 # Install what the browser build needs (idempotent): the wasm32-unknown-unknown target and wasm-bindgen-cli.

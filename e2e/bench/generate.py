@@ -196,6 +196,25 @@ write("pod-small.json", request(small_pod(), "", "v1", "Pod", "pods"))
 write("pod-large.json", request(large_pod(), "", "v1", "Pod", "pods"))
 write("networkpolicy-small.json", netpol("session-alice-egress", 24))
 write("networkpolicy-large.json", netpol("session-alice-egress", 700))
+
+
+def as_chart_renders(pod_request):
+    """The same Pod as an upstream Helm chart renders it: Docker Hub kasmweb
+    images (short form) and no security context or token setting. What
+    restricted-security-context's `mutate` and trusted-registries' `rewrite`
+    are for: both change every container of it."""
+    spec = pod_request["object"]["spec"]
+    del spec["automountServiceAccountToken"]
+    del spec["securityContext"]["runAsNonRoot"]
+    del spec["securityContext"]["seccompProfile"]
+    for c in spec["initContainers"] + spec["containers"]:
+        del c["securityContext"]
+        c["image"] = "kasmweb/" + c["image"].rsplit("/", 1)[1]
+    return pod_request
+
+
+write("pod-chart-small.json", as_chart_renders(request(small_pod(), "", "v1", "Pod", "pods")))
+write("pod-chart-large.json", as_chart_renders(request(large_pod(), "", "v1", "Pod", "pods")))
 small = small_pod()["spec"]
 small["containers"] = small["containers"][:2]
 small["initContainers"] = []

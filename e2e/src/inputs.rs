@@ -9,7 +9,8 @@ use serde_json::{Map, Value};
 
 use crate::wrap::{WrapOptions, wrap};
 
-/// `bench.yml`: the two AdmissionRequests `just bench` measures the policy on.
+/// `bench.yml`: the two AdmissionRequests `just bench` measures the policy
+/// on with `settings.yaml`, and variants measured with other settings.
 #[derive(Deserialize, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct Bench {
@@ -19,6 +20,36 @@ pub struct Bench {
     pub small: PathBuf,
     /// About 110 KB; relative to `bench.yml`.
     pub large: PathBuf,
+    /// Paths that only some settings take (a mutating mode), each measured
+    /// on its own pair of requests.
+    #[serde(default)]
+    pub variants: Vec<Variant>,
+}
+
+/// One `variants` entry of `bench.yml`.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    /// Names the variant in the tables (`mutate`).
+    pub label: String,
+    /// Top-level settings that replace those of `settings.yaml`.
+    pub settings: Map<String, Value>,
+    /// Relative to `bench.yml`, like the policy's own pair.
+    pub small: PathBuf,
+    pub large: PathBuf,
+    /// The answer both requests must get, so the variant measures the path
+    /// it is named for.
+    pub expect: Expect,
+}
+
+/// The answer a bench request must get.
+#[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Expect {
+    /// Admitted as sent.
+    Accept,
+    /// Admitted with a changed object.
+    Mutate,
 }
 
 fn read_yaml<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, String> {
@@ -33,7 +64,37 @@ impl Bench {
         let mut bench: Bench = read_yaml(&dir.join("bench.yml"))?;
         bench.small = dir.join(&bench.small);
         bench.large = dir.join(&bench.large);
+        for variant in &mut bench.variants {
+            variant.small = dir.join(&variant.small);
+            variant.large = dir.join(&variant.large);
+        }
         Ok(bench)
+    }
+
+    /// Every request file the bench reads: the policy's pair, then each
+    /// variant's.
+    pub fn files(&self) -> Vec<&Path> {
+        let mut files = vec![self.small.as_path(), self.large.as_path()];
+        for variant in &self.variants {
+            files.extend([variant.small.as_path(), variant.large.as_path()]);
+        }
+        files
+    }
+}
+
+impl Variant {
+    /// `base` (the policy's `settings.yaml`) with this variant's settings
+    /// put over it, key by key.
+    pub fn settings_over(&self, base: &Value) -> Result<Value, String> {
+        let mut merged = match base {
+            Value::Object(map) => map.clone(),
+            Value::Null => Map::new(),
+            other => return Err(format!("settings are not a map: {other}")),
+        };
+        for (key, value) in &self.settings {
+            merged.insert(key.clone(), value.clone());
+        }
+        Ok(Value::Object(merged))
     }
 }
 
@@ -218,6 +279,29 @@ pub fn grow(manifest: &mut Value, how: &Grow) -> Result<(), String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn variant_settings_replace_top_level_keys_only() {
+        let variant: Variant = serde_yaml::from_str(
+            "{label: mutate, settings: {mutate: true, rewrite: [{from: a.io, to: b.io}]}, small: s.json, large: l.json, expect: mutate}",
+        )
+        .unwrap();
+        let base = json!({"mutate": false, "allowedCapabilities": ["SYS_PTRACE"]});
+        assert_eq!(
+            variant.settings_over(&base).unwrap(),
+            json!({
+                "mutate": true,
+                "allowedCapabilities": ["SYS_PTRACE"],
+                "rewrite": [{"from": "a.io", "to": "b.io"}],
+            })
+        );
+        assert_eq!(
+            variant.settings_over(&Value::Null).unwrap()["mutate"],
+            json!(true)
+        );
+        assert!(variant.settings_over(&json!([1])).is_err());
+        assert_eq!(variant.expect, Expect::Mutate);
+    }
 
     #[test]
     fn repeat_copies_the_first_element_and_keeps_the_last_last() {

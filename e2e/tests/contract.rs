@@ -120,7 +120,7 @@ fn every_policy_keeps_its_inputs_in_its_directory() {
         }
         match Bench::load(&policy) {
             Ok(bench) => {
-                for path in [&bench.small, &bench.large] {
+                for path in bench.files() {
                     if let Err(e) = e2e::read_document(path) {
                         problems.push(format!("{policy}: bench.yml: {e}"));
                     }

@@ -18,9 +18,17 @@
 //! a shared machine the wall-clock tail is the scheduler's time slice (a
 //! preempted sample costs milliseconds); the CPU-time tail is the request's.
 //!
-//! Usage: vdi-bench --noop PATH --parse PATH --out DIR [--dist DIR]
+//! Usage: vdi-bench --noop PATH --parse PATH --out DIR [--dist DIR] [--policy NAME]...
 //! (`just bench` builds the modules and passes the first three; `--dist`
-//! benchmarks modules built another way, default `dist/`.)
+//! benchmarks modules built another way, default `dist/`; `--policy`
+//! measures only the named policies, and the floors on their requests.)
+//!
+//! Besides its own pair of requests, a policy's `bench.yml` may list
+//! variants: other settings (merged over `settings.yaml`) on other requests,
+//! for paths only those settings take (mutating mode). Every request must
+//! get the answer its entry expects (the policy's own pair: accepted as
+//! sent), or the bench fails: a rejected request would measure an early
+//! exit, not the check.
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -29,7 +37,7 @@ use std::time::{Duration, Instant};
 
 use e2e::Metadata;
 use e2e::host::PolicyModule;
-use e2e::inputs::Bench;
+use e2e::inputs::{Bench, Expect, Variant};
 use e2e::size::{GZIP_BUDGET, ModuleSize, RAW_BUDGET};
 use serde_json::{Value, json};
 use shared::policy::Native;
@@ -67,6 +75,8 @@ struct Args {
     parse: PathBuf,
     out: PathBuf,
     dist: PathBuf,
+    /// Empty: every policy.
+    policies: Vec<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -74,6 +84,7 @@ fn parse_args() -> Result<Args, String> {
     let mut parse = None;
     let mut out = None;
     let mut dist = e2e::workspace_root().join("dist");
+    let mut policies = Vec::new();
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let value = it.next().ok_or(format!("{arg} needs a value"))?;
@@ -82,6 +93,7 @@ fn parse_args() -> Result<Args, String> {
             "--parse" => parse = Some(PathBuf::from(value)),
             "--out" => out = Some(PathBuf::from(value)),
             "--dist" => dist = PathBuf::from(value),
+            "--policy" => policies.push(value),
             _ => return Err(format!("unknown argument {arg}")),
         }
     }
@@ -90,14 +102,21 @@ fn parse_args() -> Result<Args, String> {
         parse: parse.ok_or("--parse PATH (the built parse-floor module) is required")?,
         out: out.ok_or("--out DIR is required")?,
         dist,
+        policies,
     })
 }
 
 /// One request, as the bytes policy-server hands `validate`.
 struct Request {
     label: &'static str,
+    /// The `bench.yml` variant it belongs to; `None` for the policy's own pair.
+    variant: Option<String>,
+    /// The request file, which ties a policy's run to the floors'.
+    file: PathBuf,
     samples: usize,
     payload: Vec<u8>,
+    /// The answer it must get.
+    expect: Expect,
 }
 
 fn request(
@@ -111,18 +130,42 @@ fn request(
         .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(Request {
         label,
+        variant: None,
+        file: path.to_path_buf(),
         samples,
         payload: json!({"request": request, "settings": settings})
             .to_string()
             .into_bytes(),
+        expect: Expect::Accept,
     })
 }
 
-fn requests(bench: &Bench, settings: &Value) -> Result<[Request; 2], String> {
+fn pair(small: &Path, large: &Path, settings: &Value) -> Result<[Request; 2], String> {
     Ok([
-        request(&bench.small, "small", SMALL_SAMPLES, settings)?,
-        request(&bench.large, "large", LARGE_SAMPLES, settings)?,
+        request(small, "small", SMALL_SAMPLES, settings)?,
+        request(large, "large", LARGE_SAMPLES, settings)?,
     ])
+}
+
+/// The policy's own pair with `settings`, then each variant's pair with its
+/// settings over them.
+fn requests(bench: &Bench, settings: &Value) -> Result<Vec<Request>, String> {
+    let mut all = Vec::from(pair(&bench.small, &bench.large, settings)?);
+    for variant in &bench.variants {
+        let Variant {
+            label,
+            small,
+            large,
+            expect,
+            ..
+        } = variant;
+        for mut request in pair(small, large, &variant.settings_over(settings)?)? {
+            request.variant = Some(label.clone());
+            request.expect = *expect;
+            all.push(request);
+        }
+    }
+    Ok(all)
 }
 
 fn settings(policy: &str) -> Result<Value, String> {
@@ -196,11 +239,16 @@ fn measure(samples: usize, mut run: impl FnMut() -> Result<(), String>) -> Resul
     })
 }
 
-/// The `accepted` field of a ValidationResponse, with the message on a rejection.
+/// What a ValidationResponse says: `accept`, `mutate` (accepted with a
+/// mutated object), or the rejection with its message.
 fn verdict(raw: &[u8]) -> Result<String, String> {
     let response: Value =
         serde_json::from_slice(raw).map_err(|e| format!("malformed ValidationResponse: {e}"))?;
+    let mutated = response
+        .get("mutated_object")
+        .is_some_and(|object| !object.is_null());
     match response.get("accepted").and_then(Value::as_bool) {
+        Some(true) if mutated => Ok("mutate".into()),
         Some(true) => Ok("accept".into()),
         Some(false) => Ok(format!(
             "reject: {}",
@@ -219,6 +267,7 @@ struct Run {
     /// The request file, which ties a policy's run to the floor's.
     file: PathBuf,
     request: &'static str,
+    variant: Option<String>,
     payload_bytes: usize,
     verdict: String,
     fresh: Stats,
@@ -240,12 +289,24 @@ fn bench_request(
     };
     let first = call(&module.fresh_instance()?)?;
     let verdict = verdict(&first)?;
+    let what = describe(request.label, family, request.variant.as_deref());
+    let expected = match request.expect {
+        Expect::Accept => "accept",
+        Expect::Mutate => "mutate",
+    };
+    // The floors accept everything; a policy must answer as bench.yml says.
+    if native.is_some() && verdict != expected {
+        return Err(format!(
+            "{} {what}: expected {expected}, got {verdict:?}",
+            module.name
+        ));
+    }
     if let Some(native) = native {
         let native_verdict = verdict_of((native.validate)(payload, NO_CLUSTER))?;
         if native_verdict != verdict {
             return Err(format!(
-                "{} {family} {}: Wasm says {verdict:?}, native says {native_verdict:?}",
-                module.name, request.label
+                "{} {what}: Wasm says {verdict:?}, native says {native_verdict:?}",
+                module.name
             ));
         }
     }
@@ -272,18 +333,29 @@ fn bench_request(
     Ok(Run {
         module: module.name.clone(),
         family: family.clone(),
-        file: if request.label == "small" {
-            bench.small.clone()
-        } else {
-            bench.large.clone()
-        },
+        file: request.file.clone(),
         request: request.label,
+        variant: request.variant.clone(),
         payload_bytes: payload.len(),
         verdict,
         fresh,
         warm,
         native,
     })
+}
+
+/// `small Pod`, or `small Pod, mutate` for a variant's request.
+fn describe(size: &str, family: &str, variant: Option<&str>) -> String {
+    match variant {
+        Some(variant) => format!("{size} {family}, {variant}"),
+        None => format!("{size} {family}"),
+    }
+}
+
+impl Run {
+    fn describe(&self) -> String {
+        describe(self.request, &self.family, self.variant.as_deref())
+    }
 }
 
 fn verdict_of(result: CallResult) -> Result<String, String> {
@@ -383,10 +455,9 @@ fn targets(modules: &[Module], runs: &[Run]) -> Vec<(String, String, bool)> {
         };
         out.push((
             format!(
-                "{} fresh p99 (CPU time), {} {} <= {:.0} µs",
+                "{} fresh p99 (CPU time), {} <= {:.0} µs",
                 r.module,
-                r.request,
-                r.family,
+                r.describe(),
                 micros(limit)
             ),
             format!(
@@ -400,8 +471,9 @@ fn targets(modules: &[Module], runs: &[Run]) -> Vec<(String, String, bool)> {
             let fresh = ratio(r.fresh.cpu_p99, f.fresh.cpu_p99);
             out.push((
                 format!(
-                    "{} fresh p99 (CPU time) <= {PARSE_RATIO_MAX}x parse floor, {} {}",
-                    r.module, r.request, r.family
+                    "{} fresh p99 (CPU time) <= {PARSE_RATIO_MAX}x parse floor, {}",
+                    r.module,
+                    r.describe()
                 ),
                 format!(
                     "{fresh:.2}x ({:.0} µs vs {:.0} µs)",
@@ -415,8 +487,9 @@ fn targets(modules: &[Module], runs: &[Run]) -> Vec<(String, String, bool)> {
             let fresh = ratio(r.fresh.cpu_p99, f.fresh.cpu_p99);
             out.push((
                 format!(
-                    "{} fresh p99 (CPU time) <= {NOOP_RATIO_MAX}x no-op floor, {} {}",
-                    r.module, r.request, r.family
+                    "{} fresh p99 (CPU time) <= {NOOP_RATIO_MAX}x no-op floor, {}",
+                    r.module,
+                    r.describe()
                 ),
                 format!(
                     "{fresh:.2}x ({:.0} µs vs {:.0} µs)",
@@ -465,10 +538,9 @@ fn print_tables(modules: &[Module], runs: &[Run], targets: &[(String, String, bo
     for r in runs {
         let native = r.native.as_ref();
         println!(
-            "| {} | {} {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} |",
             r.module,
-            r.request,
-            r.family,
+            r.describe(),
             r.payload_bytes,
             r.verdict,
             micros(r.fresh.cpu_p50),
@@ -542,6 +614,7 @@ fn write_json(
             "module": r.module,
             "family": r.family,
             "request": r.request,
+            "variant": r.variant,
             "payload_bytes": r.payload_bytes,
             "verdict": r.verdict,
             "fresh": stats_json(&r.fresh),
@@ -568,26 +641,30 @@ fn bench(args: &Args) -> Result<bool, String> {
     modules.push(noop_size);
     let (parse_size, parse) = compile(PARSE, &read(&args.parse)?, &noop_metadata)?;
     modules.push(parse_size);
-    let mut benches = Vec::new();
-    for native in e2e::registry::POLICIES {
-        benches.push((native, Bench::load(native.name)?));
-    }
     let names: Vec<&str> = e2e::registry::POLICIES.iter().map(|n| n.name).collect();
     if names != e2e::policy_names()? {
         return Err("the policy registry is stale; run `just package`".into());
     }
-    let mut floors: Vec<&Bench> = Vec::new();
-    for (_, bench) in &benches {
-        if floors
-            .iter()
-            .any(|b| b.small == bench.small && b.large == bench.large)
-        {
-            continue;
+    if let Some(unknown) = args.policies.iter().find(|p| !names.contains(&p.as_str())) {
+        return Err(format!("--policy {unknown}: no such policy"));
+    }
+    let mut benches = Vec::new();
+    for native in e2e::registry::POLICIES {
+        if args.policies.is_empty() || args.policies.iter().any(|p| p == native.name) {
+            benches.push((native, Bench::load(native.name)?));
         }
-        floors.push(bench);
+    }
+    // Each request file once per floor, however many policies read it.
+    let mut measured: Vec<PathBuf> = Vec::new();
+    for (_, bench) in &benches {
         for request in requests(bench, &json!({}))? {
+            if measured.contains(&request.file) {
+                continue;
+            }
+            measured.push(request.file.clone());
+            let what = describe(request.label, &bench.family, request.variant.as_deref());
             for (name, module) in [(NOOP, &noop), (PARSE, &parse)] {
-                eprintln!("{name}: {} {}", request.label, bench.family);
+                eprintln!("{name}: {what}");
                 runs.push(bench_request(module, bench, &request, None)?);
             }
         }
@@ -603,15 +680,25 @@ fn bench(args: &Args) -> Result<bool, String> {
         )?;
         modules.push(size);
         let settings = settings(policy)?;
-        let verdict = module.validate_settings(&settings);
-        if !verdict.valid {
-            return Err(format!(
-                "{policy}: example settings rejected: {:?}",
-                verdict.message
+        let mut all_settings = vec![("settings.yaml".to_string(), settings.clone())];
+        for variant in &bench.variants {
+            all_settings.push((
+                format!("variant {}", variant.label),
+                variant.settings_over(&settings)?,
             ));
         }
+        for (which, settings) in &all_settings {
+            let verdict = module.validate_settings(settings);
+            if !verdict.valid {
+                return Err(format!(
+                    "{policy}: {which}: settings rejected: {:?}",
+                    verdict.message
+                ));
+            }
+        }
         for request in requests(bench, &settings)? {
-            eprintln!("{policy}: {} {}", request.label, bench.family);
+            let what = describe(request.label, &bench.family, request.variant.as_deref());
+            eprintln!("{policy}: {what}");
             runs.push(bench_request(&module, bench, &request, Some(native))?);
         }
     }
