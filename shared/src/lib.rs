@@ -15,6 +15,7 @@ pub mod image;
 pub mod key_order;
 pub mod kinds;
 pub mod policy;
+pub mod projection;
 pub mod quantity;
 pub mod quote;
 pub mod request;

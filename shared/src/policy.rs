@@ -133,10 +133,12 @@ impl<'a, S> Input<'_, 'a, S> {
 pub type Handler<S> = fn(&Input<'_, '_, S>) -> Result<(), Rejection>;
 
 /// Fills in what a request left unset: the whole object as it should be
-/// stored, or `None` when nothing changes. It never decides the verdict: the
-/// route's handler then judges the mutated object, so a mutation can only
-/// turn a request the handler would accept anyway into a stored object.
-pub type Mutator<S> = fn(&Input<'_, '_, S>) -> Result<Option<serde_json::Value>, Rejection>;
+/// stored, encoded (a [`crate::projection::Projection`] writes it without
+/// decoding what it does not change), or `None` when nothing changes. It
+/// never decides the verdict: the route's handler then judges the mutated
+/// object, so a mutation can only turn a request the handler would accept
+/// anyway into a stored object.
+pub type Mutator<S> = fn(&Input<'_, '_, S>) -> Result<Option<Box<RawValue>>, Rejection>;
 
 /// One row of a policy's table.
 pub struct Route<S> {
@@ -149,12 +151,24 @@ pub struct Route<S> {
 }
 
 /// What a handled request comes to when it is admitted.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Admission {
     /// Admitted as sent.
     Accept,
-    /// Admitted with the object replaced by this one.
-    Mutate(serde_json::Value),
+    /// Admitted with the object replaced by this one, as the handler judged
+    /// it and as the response carries it: encoded once, by the mutator.
+    Mutate(Box<RawValue>),
+}
+
+impl PartialEq for Admission {
+    /// Mutations compare by their text.
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Admission::Accept, Admission::Accept) => true,
+            (Admission::Mutate(a), Admission::Mutate(b)) => a.get() == b.get(),
+            _ => false,
+        }
+    }
 }
 
 impl<S> Route<S> {
@@ -282,12 +296,8 @@ pub fn dispatch<P: Policy>(
     let Some(mutated) = route.mutator.map(|m| m(&input)).transpose()?.flatten() else {
         return (route.handler)(&input).map(|()| Admission::Accept);
     };
-    let text = serde_json::to_string(&mutated)
-        .map_err(|e| Rejection::new(format!("the mutated object cannot be encoded: {e}")))?;
-    let raw = RawValue::from_string(text)
-        .map_err(|e| Rejection::new(format!("the mutated object cannot be encoded: {e}")))?;
     let mutated_request = AdmissionRequest {
-        object: Some(&raw),
+        object: Some(&mutated),
         ..request.clone()
     };
     (route.handler)(&Input {
@@ -348,7 +358,7 @@ pub fn validate<P: Policy>(payload: &[u8], host: &dyn KubernetesHost) -> CallRes
         dispatch::<P>(&p.request, &settings, host)
     });
     match outcome {
-        Ok(Admission::Mutate(object)) => kubewarden_policy_sdk::mutate_request(object),
+        Ok(Admission::Mutate(object)) => crate::response::mutate(&object),
         Ok(Admission::Accept) => respond(Ok(())),
         Err(rejection) => respond(Err(rejection)),
     }
@@ -628,13 +638,13 @@ mod tests {
     /// handler refuses `checked: "no"`, so the verdict is on the result.
     struct Labelling;
 
-    fn label(input: &Input<'_, '_, NoSettings>) -> Result<Option<serde_json::Value>, Rejection> {
+    fn label(input: &Input<'_, '_, NoSettings>) -> Result<Option<Box<RawValue>>, Rejection> {
         let mut object: serde_json::Value = input.request.decode_object()?;
         if object.get("checked").is_some() {
             return Ok(None);
         }
         object["checked"] = "yes".into();
-        Ok(Some(object))
+        Ok(Some(RawValue::from_string(object.to_string()).unwrap()))
     }
 
     fn refuse_no(input: &Input<'_, '_, NoSettings>) -> Result<(), Rejection> {
@@ -667,7 +677,7 @@ mod tests {
         assert_eq!(
             mutate(r#"{"spec":{}}"#),
             Ok(Admission::Mutate(
-                serde_json::json!({"spec": {}, "checked": "yes"})
+                RawValue::from_string(r#"{"checked":"yes","spec":{}}"#.into()).unwrap()
             ))
         );
         assert_eq!(mutate(r#"{"checked":"yes"}"#), Ok(Admission::Accept));

@@ -5,6 +5,8 @@
 //! ordinary rejection whose message says what to change.
 
 use kubewarden_policy_sdk::{accept_request, reject_request};
+use serde::Serialize;
+use serde_json::value::RawValue;
 use wapc_guest::CallResult;
 
 /// A denied request, with the message the user sees.
@@ -56,6 +58,32 @@ pub fn respond(outcome: Result<(), Rejection>) -> CallResult {
     }
 }
 
+/// The SDK's ValidationResponse with the mutated object as text: the SDK
+/// takes a `Value` and encodes it again, here the object goes out as the
+/// mutator encoded it. The same fields in the same order, so the bytes are
+/// the SDK's (tested).
+#[derive(Serialize)]
+struct Mutation<'a> {
+    accepted: bool,
+    message: Option<()>,
+    code: Option<()>,
+    mutated_object: &'a RawValue,
+    audit_annotations: Option<()>,
+    warnings: Option<()>,
+}
+
+/// An acceptance that replaces the object by `object`.
+pub fn mutate(object: &RawValue) -> CallResult {
+    Ok(serde_json::to_vec(&Mutation {
+        accepted: true,
+        message: None,
+        code: None,
+        mutated_object: object,
+        audit_annotations: None,
+        warnings: None,
+    })?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +99,17 @@ mod tests {
         let denied: ValidationResponse = serde_json::from_slice(&denied).unwrap();
         assert!(!denied.accepted);
         assert_eq!(denied.message.as_deref(), Some("image is untrusted"));
+    }
+
+    #[test]
+    fn a_mutation_is_the_sdks_response_byte_for_byte() {
+        let object =
+            serde_json::json!({"spec": {"containers": [{"name": "a\"b", "n": 1.5}]}, "z": null});
+        let raw = RawValue::from_string(object.to_string()).unwrap();
+        assert_eq!(
+            mutate(&raw).unwrap(),
+            kubewarden_policy_sdk::mutate_request(object).unwrap()
+        );
     }
 
     #[test]

@@ -33,10 +33,12 @@
 //! filled in, with the container-level `seccompProfile` and `runAsNonRoot`
 //! where the pod sets none (the pod's own fields are immutable).
 //!
-//! The object is decoded as a `serde_json::Value` here only, only when
-//! `mutate` is on, and only when the handler would refuse the object as
-//! sent: validate-only mode pays nothing for this module, and a compliant
-//! object in mutating mode pays one more run of the (borrowed-view) checks.
+//! The object is decoded here only when `mutate` is on, and only when the
+//! handler would refuse the object as sent: validate-only mode pays nothing
+//! for this module, and a compliant object in mutating mode pays one more
+//! run of the (borrowed-view) checks. Even then only the fields below are
+//! decoded ([`shape`]); the rest of the object (env, ports, resources) is
+//! written back as the request's text.
 
 use std::collections::BTreeSet;
 
@@ -44,7 +46,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use shared::Input;
 use shared::kinds::WorkloadKind;
-use shared::request::{Operation, decode_view};
+use shared::projection::{Projection, Shape};
+use shared::request::{Operation, RawValue, decode_view};
 use shared::response::Rejection;
 use shared::views::nullable;
 
@@ -63,8 +66,22 @@ pub enum Scope {
     NewEphemeral(BTreeSet<String>),
 }
 
+/// What [`fill_in`] reads and writes of a `kind` object: the pod spec's
+/// security fields and each container's name and security context.
+pub fn shape(kind: &WorkloadKind) -> Shape {
+    let container = Shape::whole_keys(&["name", "securityContext"]);
+    let mut spec = vec![
+        ("os", Shape::Whole),
+        ("hostUsers", Shape::Whole),
+        ("securityContext", Shape::Whole),
+        ("automountServiceAccountToken", Shape::Whole),
+    ];
+    spec.extend(LISTS.map(|list| (list, Shape::each(container.clone()))));
+    Shape::at(kind.spec_path, Shape::Keys(spec))
+}
+
 /// The mutator of every route.
-pub fn mutate(input: &Input<'_, '_, Settings>) -> Result<Option<Value>, Rejection> {
+pub fn mutate(input: &Input<'_, '_, Settings>) -> Result<Option<Box<RawValue>>, Rejection> {
     let settings = input.settings;
     if !settings.mutate {
         return Ok(None);
@@ -87,13 +104,19 @@ pub fn mutate(input: &Input<'_, '_, Settings>) -> Result<Option<Value>, Rejectio
     if crate::validate::validate(input).is_ok() {
         return Ok(None);
     }
-    // Every JSON text decodes into a Value but for nesting deeper than
-    // serde_json's limit; the handler then judges (and refuses) the request
-    // as sent, so returning None never admits anything.
-    let Ok(mut object) = request.decode_object::<Value>() else {
+    // Every JSON text projects but for nesting deeper than serde_json's
+    // limit; the handler then judges (and refuses) the request as sent, so
+    // returning None never admits anything.
+    let Ok(mut projection) = Projection::of(request.object()?, &shape(kind)) else {
         return Ok(None);
     };
-    Ok(fill_in(&mut object, kind, settings, &scope).then_some(object))
+    if !fill_in(&mut projection.value, kind, settings, &scope) {
+        return Ok(None);
+    }
+    projection
+        .encode()
+        .map(Some)
+        .map_err(|e| Rejection::new(format!("the mutated object cannot be encoded: {e}")))
 }
 
 #[derive(Deserialize, Default)]

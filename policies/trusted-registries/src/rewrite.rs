@@ -26,8 +26,10 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::Value;
 use shared::image::{ImageRef, Registry};
+use shared::kinds::WorkloadKind;
+use shared::projection::{Projection, Shape};
 use shared::quote::quote;
-use shared::request::Operation;
+use shared::request::{Operation, RawValue};
 use shared::{Input, Rejection};
 
 use crate::settings::Settings;
@@ -224,8 +226,28 @@ impl Rewrites {
     }
 }
 
+/// What the rewrite reads and writes of a `kind` object (a VDITemplate for
+/// `None`): each container's and image volume's name and image.
+pub fn shape(kind: Option<&WorkloadKind>) -> Shape {
+    let Some(kind) = kind else {
+        return Shape::at("spec", Shape::whole_keys(&["image"]));
+    };
+    let container = Shape::whole_keys(&["name", "image"]);
+    let volume = Shape::Keys(vec![
+        ("name", Shape::Whole),
+        ("image", Shape::whole_keys(&["reference"])),
+    ]);
+    let mut spec: Vec<(&'static str, Shape)> =
+        ["initContainers", "containers", "ephemeralContainers"]
+            .into_iter()
+            .map(|list| (list, Shape::each(container.clone())))
+            .collect();
+    spec.push(("volumes", Shape::each(volume)));
+    Shape::at(kind.spec_path, Shape::Keys(spec))
+}
+
 /// The mutator of every route.
-pub fn mutate(input: &Input<'_, '_, Settings>) -> Result<Option<Value>, Rejection> {
+pub fn mutate(input: &Input<'_, '_, Settings>) -> Result<Option<Box<RawValue>>, Rejection> {
     if input.settings.rewrite.is_empty() {
         return Ok(None);
     }
@@ -238,17 +260,22 @@ pub fn mutate(input: &Input<'_, '_, Settings>) -> Result<Option<Value>, Rejectio
     if !any_covered(input, &rules) {
         return Ok(None);
     }
-    // Beyond serde_json's nesting limit the handler refuses the request as sent.
-    let Ok(mut object) = request.decode_object::<Value>() else {
+    // Only the images and names are decoded; the rest of the object is
+    // written back as sent. Beyond serde_json's nesting limit the handler
+    // refuses the request as sent.
+    let shape = shape(input.workload);
+    let Ok(mut projection) = Projection::of(request.object()?, &shape) else {
         return Ok(None);
     };
     let old: Option<Value> = match request.operation {
         Operation::Update => request
             .old_object()
             .ok()
-            .and_then(|raw| serde_json::from_str(raw.get()).ok()),
+            .and_then(|raw| Projection::of(raw, &shape).ok())
+            .map(|p| p.value),
         _ => None,
     };
+    let object = &mut projection.value;
     let mut rewriter = Rewriter {
         rules: &rules,
         changed: false,
@@ -256,18 +283,24 @@ pub fn mutate(input: &Input<'_, '_, Settings>) -> Result<Option<Value>, Rejectio
     match input.workload {
         Some(kind) => {
             let old_spec = old.as_ref().and_then(|o| at(o, kind.spec_path));
-            if let Some(spec) = at_mut(&mut object, kind.spec_path) {
+            if let Some(spec) = at_mut(object, kind.spec_path) {
                 rewriter.pod_spec(spec, old_spec, kind.spec_path)?;
             }
         }
         None => {
             let old_image = old.as_ref().and_then(|o| at(o, "spec.image"));
-            if let Some(image) = at_mut(&mut object, "spec.image") {
+            if let Some(image) = at_mut(object, "spec.image") {
                 rewriter.image(image, old_image, "VDITemplate spec.image")?;
             }
         }
     }
-    Ok(rewriter.changed.then_some(object))
+    if !rewriter.changed {
+        return Ok(None);
+    }
+    projection
+        .encode()
+        .map(Some)
+        .map_err(|e| Rejection::new(format!("the mutated object cannot be encoded: {e}")))
 }
 
 #[derive(Deserialize)]
