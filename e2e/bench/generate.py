@@ -173,6 +173,31 @@ def netpol(name, rules):
     return request(obj, "networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies")
 
 
+METADATA_ENDPOINTS = ["169.254.169.254/32", "169.254.170.2/32", "100.100.100.200/32", "fd00:ec2::254/128"]
+
+
+def calico(name, rules):
+    """A Calico NetworkPolicy with many ordered rules: per-tenant Deny rules,
+    then the metadata Deny, then Allow rules to everything on HTTPS. Each
+    Allow is judged against every Deny before it, so this is the request
+    where the rule-by-rule search costs rules x rules."""
+    denies = rules // 2
+    egress = [{"action": "Deny", "protocol": "TCP",
+               "destination": {"nets": [f"10.{i // 250 % 250}.{i % 250}.0/24"]}}
+              for i in range(denies)]
+    egress.append({"action": "Deny", "protocol": "TCP", "destination": {"nets": METADATA_ENDPOINTS}})
+    egress += [{"action": "Allow", "protocol": "TCP",
+                "destination": {"nets": ["0.0.0.0/0", "::/0"], "ports": [443, 8443 + i % 100]}}
+               for i in range(rules - denies - 1)]
+    obj = {
+        "apiVersion": "projectcalico.org/v3",
+        "kind": "NetworkPolicy",
+        "metadata": metadata(name),
+        "spec": {"selector": "vdi.kasm.io/user == 'alice'", "types": ["Egress"], "egress": egress},
+    }
+    return request(obj, "projectcalico.org", "v3", "NetworkPolicy", "networkpolicies")
+
+
 def session(name, template):
     obj = {
         "apiVersion": "vdi.kasm.io/v1alpha1",
@@ -196,6 +221,8 @@ write("pod-small.json", request(small_pod(), "", "v1", "Pod", "pods"))
 write("pod-large.json", request(large_pod(), "", "v1", "Pod", "pods"))
 write("networkpolicy-small.json", netpol("session-alice-egress", 24))
 write("networkpolicy-large.json", netpol("session-alice-egress", 700))
+write("calico-small.json", calico("session-alice-egress", 34))
+write("calico-large.json", calico("session-alice-egress", 1200))
 
 
 def as_chart_renders(pod_request):

@@ -232,9 +232,10 @@ pub struct NetSet {
     pub except: Vec<IpNet>,
 }
 
-/// How much of a network a [`NetSet`] holds.
+/// How much of a network a [`NetSet`] holds, as [`first_exposed`] reads
+/// it: `Part` may also mean "nothing, once the excepts are taken out".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Share {
+pub enum Share {
     None,
     Part,
     All,
@@ -253,7 +254,7 @@ impl NetSet {
         }
     }
 
-    fn share(&self, node: &IpNet) -> Share {
+    pub fn share(&self, node: &IpNet) -> Share {
         if self.except.iter().any(|e| e.contains(node)) {
             return Share::None;
         }
@@ -271,7 +272,7 @@ impl NetSet {
 
     /// The same set as seen inside `node`: only the networks that touch it,
     /// so each level of the search below works on fewer of them.
-    fn within(&self, node: &IpNet) -> NetSet {
+    pub fn within(&self, node: &IpNet) -> NetSet {
         let keep = |n: &&IpNet| overlaps(n, node);
         NetSet {
             nets: self.nets.iter().filter(keep).copied().collect(),

@@ -18,6 +18,7 @@ use crate::exposure::{Fix, Judge, Label, Shield, parse_at, show};
 use crate::keys::Keys;
 use crate::ports::{IntOrString, PortSel, Reading, carries_tcp, reached};
 use crate::settings::Compiled;
+use crate::shields::Shields;
 use shared::text::Text;
 use shared::views::nullable;
 
@@ -116,7 +117,7 @@ impl Destination<'_> {
 /// Reports every Allow rule that reaches a blocked destination not taken
 /// by an earlier Deny or Pass of the same policy.
 pub fn check(policy: &CalicoPolicy<'_>, settings: &Compiled, violations: &mut Violations) {
-    let mut shields: Vec<Shield> = Vec::new();
+    let mut shields = Shields::new(&settings.blocked);
     for (i, rule) in policy.spec.egress.iter().enumerate() {
         let path = || format!("spec.egress[{i}]");
         let action = rule.action.as_ref();
@@ -139,14 +140,14 @@ pub fn check(policy: &CalicoPolicy<'_>, settings: &Compiled, violations: &mut Vi
             continue;
         }
         if allow {
-            let mut judge = Judge::new(&ports, &shields, &settings.blocked);
+            let mut judge = Judge::new(&ports, &shields);
             judge.grant(&reach, Fix::CalicoNotNets, || Label {
                 path: path(),
                 allows: rule.destination.allows(),
             });
             judge.report(violations);
         } else if stop && shields_everything_it_names(rule) {
-            shields.push(Shield {
+            shields.add(&Shield {
                 covers: reach,
                 ports,
             });

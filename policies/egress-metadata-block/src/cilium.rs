@@ -17,6 +17,7 @@ use crate::keys::Keys;
 use crate::ports::{IntOrString, PortSel, Reading, carries_tcp, reached};
 use crate::selector::{Op, Term, matches_init, outside_reach};
 use crate::settings::Compiled;
+use crate::shields::Shields;
 use shared::text::Text;
 use shared::views::nullable;
 
@@ -197,10 +198,12 @@ fn check_rule(
     settings: &Compiled,
     violations: &mut Violations,
 ) {
-    let mut shields = Vec::new();
+    let mut shields = Shields::new(&settings.blocked);
     for (i, deny) in rule.egress_deny.iter().enumerate() {
         let path = || format!("{prefix}.egressDeny[{i}]");
-        shields.extend(deny_shields(&path, deny, &settings.ports, violations));
+        for shield in deny_shields(&path, deny, &settings.ports, violations) {
+            shields.add(&shield);
+        }
     }
     // Cilium confines no peer selector of a clusterwide policy (in older
     // releases) or of a rule whose endpointSelector names reserved:init.
@@ -212,7 +215,7 @@ fn check_rule(
     for (i, allow) in rule.egress.iter().enumerate() {
         let path = || format!("{prefix}.egress[{i}]");
         let ports = rule_ports(allow, &settings.ports, Reading::May);
-        let mut judge = Judge::new(&ports, &shields, &settings.blocked);
+        let mut judge = Judge::new(&ports, &shields);
         judge_grants(&path, allow, unconfined, &mut judge, violations);
         judge.report(violations);
     }

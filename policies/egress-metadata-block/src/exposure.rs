@@ -14,10 +14,11 @@
 //! more than the check itself).
 
 use ipnet::IpNet;
-use shared::cidr::{NetSet, first_exposed, overlaps, parse_net};
+use shared::cidr::{NetSet, overlaps, parse_net};
 use shared::violations::Violations;
 
 use crate::ports;
+use crate::shields::{Shields, reach_within};
 
 /// Destinations taken out of later grants, on some metadata ports.
 pub struct Shield {
@@ -79,17 +80,16 @@ pub struct Label {
 /// so a rule's exposures follow the parse errors found while reading it.
 pub struct Judge<'a> {
     ports: &'a [u16],
-    shields: &'a [Shield],
-    blocked: &'a [IpNet],
+    shields: &'a Shields<'a>,
     exposed: Vec<String>,
 }
 
 impl<'a> Judge<'a> {
-    pub fn new(ports: &'a [u16], shields: &'a [Shield], blocked: &'a [IpNet]) -> Self {
+    /// The blocked endpoints are the shields'.
+    pub fn new(ports: &'a [u16], shields: &'a Shields<'a>) -> Self {
         Judge {
             ports,
             shields,
-            blocked,
             exposed: Vec::new(),
         }
     }
@@ -97,7 +97,7 @@ impl<'a> Judge<'a> {
     /// Judges one grant of the rule: `reach`, repaired by `fix`, named by
     /// `label` (called only when the grant exposes something).
     pub fn grant(&mut self, reach: &NetSet, fix: Fix, label: impl FnOnce() -> Label) {
-        let message = assess(reach, self.ports, self.shields, self.blocked, fix, label);
+        let message = assess(reach, self.ports, self.shields, fix, label);
         self.exposed.extend(message);
     }
 
@@ -110,6 +110,7 @@ impl<'a> Judge<'a> {
 }
 
 /// A blocked endpoint a grant reaches.
+#[derive(Debug, PartialEq, Eq)]
 struct Exposed {
     endpoint: IpNet,
     /// The first piece of the endpoint left open (the endpoint itself when
@@ -124,43 +125,47 @@ struct Exposed {
 fn assess(
     reach: &NetSet,
     ports: &[u16],
-    shields: &[Shield],
-    blocked: &[IpNet],
+    shields: &Shields<'_>,
     fix: Fix,
     label: impl FnOnce() -> Label,
 ) -> Option<String> {
-    let exposed = exposures(reach, ports, shields, blocked);
+    let exposed = exposures(reach, ports, shields);
     (!exposed.is_empty()).then(|| message(&exposed, &label(), fix))
 }
 
 /// Every blocked endpoint the grant exposes; empty (and unallocated) for
 /// nearly every grant. Not generic over the label, so each dialect's many
 /// label closures share one copy of the search.
-fn exposures(reach: &NetSet, ports: &[u16], shields: &[Shield], blocked: &[IpNet]) -> Vec<Exposed> {
+fn exposures(reach: &NetSet, ports: &[u16], shields: &Shields<'_>) -> Vec<Exposed> {
     if ports.is_empty() {
         return Vec::new();
     }
-    blocked
+    shields
+        .blocked()
         .iter()
-        .filter_map(|&endpoint| exposure(endpoint, reach, ports, shields))
+        .enumerate()
+        .filter_map(|(at, &endpoint)| exposure(at, endpoint, reach, ports, shields))
         .collect()
 }
 
-/// How `reach` exposes one endpoint on `ports`, despite the shields.
-fn exposure(endpoint: IpNet, reach: &NetSet, ports: &[u16], shields: &[Shield]) -> Option<Exposed> {
+/// How `reach` exposes blocked endpoint number `at` on `ports`, despite the
+/// shields.
+fn exposure(
+    at: usize,
+    endpoint: IpNet,
+    reach: &NetSet,
+    ports: &[u16],
+    shields: &Shields<'_>,
+) -> Option<Exposed> {
     // Most grants do not touch the endpoint at all; they need no search.
     if !reach.nets.iter().any(|net| overlaps(net, &endpoint)) {
         return None;
     }
+    let spans = reach_within(reach, &endpoint);
     let mut piece = None;
     let mut open = Vec::new();
     for &port in ports {
-        let denied: Vec<&NetSet> = shields
-            .iter()
-            .filter(|s| s.ports.contains(&port))
-            .map(|s| &s.covers)
-            .collect();
-        if let Some(found) = first_exposed(endpoint, reach, &denied) {
+        if let Some(found) = shields.exposed(at, reach, &spans, port) {
             piece.get_or_insert(found);
             open.push(port);
         }
@@ -311,6 +316,7 @@ impl<'t, T: AsRef<str>> CidrExcept<'t, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use rstest::rstest;
     use shared::cidr::NetSet;
 
@@ -348,12 +354,20 @@ mod tests {
         }
     }
 
+    fn merged<'b>(blocked: &'b [IpNet], shields: &[Shield]) -> Shields<'b> {
+        let mut merged = Shields::new(blocked);
+        for shield in shields {
+            merged.add(shield);
+        }
+        merged
+    }
+
     fn run(grant: &Grant, shields: &[Shield]) -> Option<String> {
+        let blocked = blocked();
         assess(
             &grant.reach,
             &grant.ports,
-            shields,
-            &blocked(),
+            &merged(&blocked, shields),
             Fix::AddExcept,
             label,
         )
@@ -391,11 +405,11 @@ mod tests {
     #[test]
     fn the_label_is_built_only_for_an_exposure() {
         let unrelated = grant(&["10.0.0.0/8"], &[80, 443]);
+        let blocked = blocked();
         let msg = assess(
             &unrelated.reach,
             &unrelated.ports,
-            &[],
-            &blocked(),
+            &Shields::new(&blocked),
             Fix::AddExcept,
             || unreachable!("nothing is exposed"),
         );
@@ -406,7 +420,8 @@ mod tests {
     fn a_judge_reports_after_the_rules_parse_errors() {
         let mut v = Violations::new();
         let blocked = blocked();
-        let mut judge = Judge::new(&[80], &[], &blocked);
+        let shields = Shields::new(&blocked);
+        let mut judge = Judge::new(&[80], &shields);
         judge.grant(&NetSet::everything(), Fix::AddExcept, label);
         v.push("spec.egress[0].to[1].ipBlock.cidr \"x\" is bad");
         judge.report(&mut v);
@@ -420,7 +435,8 @@ mod tests {
     fn partial_exposure_of_a_blocked_range_names_the_piece() {
         let range = vec![parse_net("169.254.0.0/16").unwrap()];
         let g = grant(&["169.254.169.0/24"], &[80]);
-        let msg = assess(&g.reach, &g.ports, &[], &range, Fix::AddExcept, label).unwrap();
+        let shields = Shields::new(&range);
+        let msg = assess(&g.reach, &g.ports, &shields, Fix::AddExcept, label).unwrap();
         assert!(
             msg.contains(
                 "reaches the metadata endpoint 169.254.169.0/24 (part of 169.254.0.0/16) on TCP 80"
@@ -457,6 +473,100 @@ mod tests {
             "{all:?}"
         );
         assert!(all[1].starts_with("q.cidr \"10.0.0.0/33\""), "{all:?}");
+    }
+
+    /// The search before the shields were merged: every grant against every
+    /// shield on its port, through the reference search. The oracle of
+    /// [`Shields`].
+    fn reference(
+        reach: &NetSet,
+        ports: &[u16],
+        shields: &[Shield],
+        blocked: &[IpNet],
+    ) -> Vec<Exposed> {
+        if ports.is_empty() {
+            return Vec::new();
+        }
+        blocked
+            .iter()
+            .filter_map(|&endpoint| {
+                if !reach.nets.iter().any(|net| overlaps(net, &endpoint)) {
+                    return None;
+                }
+                let mut piece = None;
+                let mut open = Vec::new();
+                for &port in ports {
+                    let denied: Vec<&NetSet> = shields
+                        .iter()
+                        .filter(|s| s.ports.contains(&port))
+                        .map(|s| &s.covers)
+                        .collect();
+                    if let Some(found) = shared::cidr::first_exposed(endpoint, reach, &denied) {
+                        piece.get_or_insert(found);
+                        open.push(port);
+                    }
+                }
+                Some(Exposed {
+                    endpoint,
+                    piece: piece?,
+                    ports: open,
+                })
+            })
+            .collect()
+    }
+
+    /// Networks around 10.0.0.0/24 and fd00::/120, at every prefix from the
+    /// whole family down to one address, so nets nest, meet and miss.
+    fn any_net() -> impl Strategy<Value = IpNet> {
+        prop_oneof![
+            4 => (any::<u8>(), 20u8..=32).prop_map(|(last, prefix)| {
+                IpNet::V4(ipnet::Ipv4Net::new(std::net::Ipv4Addr::new(10, 0, 0, last), prefix).unwrap()).trunc()
+            }),
+            1 => (0u8..=8).prop_map(|prefix| {
+                IpNet::V4(ipnet::Ipv4Net::new(std::net::Ipv4Addr::new(10, 0, 0, 0), prefix).unwrap()).trunc()
+            }),
+            1 => (any::<u8>(), 116u8..=128).prop_map(|(last, prefix)| {
+                let address = std::net::Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, last.into());
+                IpNet::V6(ipnet::Ipv6Net::new(address, prefix).unwrap()).trunc()
+            }),
+        ]
+    }
+
+    fn any_set() -> impl Strategy<Value = NetSet> {
+        (
+            proptest::collection::vec(any_net(), 0..4),
+            proptest::collection::vec(any_net(), 0..4),
+        )
+            .prop_map(|(nets, except)| NetSet { nets, except })
+    }
+
+    fn any_ports() -> impl Strategy<Value = Vec<u16>> {
+        proptest::sample::subsequence(vec![80, 443], 0..=2)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+        /// The merged shields find what the rule-by-rule search finds: the
+        /// same endpoints, the same piece of each, on the same ports.
+        #[test]
+        fn merged_shields_agree_with_the_rule_by_rule_search(
+            blocked in proptest::collection::vec(any_net(), 1..4),
+            shields in proptest::collection::vec((any_set(), any_ports()), 0..8),
+            grants in proptest::collection::vec((any_set(), any_ports()), 1..4),
+        ) {
+            let shields: Vec<Shield> = shields
+                .into_iter()
+                .map(|(covers, ports)| Shield { covers, ports })
+                .collect();
+            let merged = merged(&blocked, &shields);
+            for (reach, ports) in &grants {
+                prop_assert_eq!(
+                    exposures(reach, ports, &merged),
+                    reference(reach, ports, &shields, &blocked)
+                );
+            }
+        }
     }
 
     #[test]

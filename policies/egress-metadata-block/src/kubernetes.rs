@@ -15,6 +15,7 @@ use shared::violations::Violations;
 use crate::exposure::{CidrExcept, Fix, Judge, Label};
 use crate::ports::{IntOrString, PortSel, Reading, carries_tcp, reached};
 use crate::settings::Compiled;
+use crate::shields::Shields;
 use shared::text::Text;
 use shared::views::nullable;
 
@@ -70,10 +71,12 @@ struct Port<'a> {
 
 /// Reports every egress rule of the policy that reaches a blocked destination.
 pub fn check(policy: &NetworkPolicy<'_>, settings: &Compiled, violations: &mut Violations) {
+    // Kubernetes egress rules only allow: nothing shields anything.
+    let shields = Shields::new(&settings.blocked);
     for (i, rule) in policy.spec.egress.iter().enumerate() {
         let path = || format!("spec.egress[{i}]");
         let ports = rule_ports(rule, &settings.ports);
-        let mut judge = Judge::new(&ports, &[], &settings.blocked);
+        let mut judge = Judge::new(&ports, &shields);
         if rule.to.is_empty() {
             judge.grant(&NetSet::everything(), Fix::NameDestinations, || Label {
                 path: path(),

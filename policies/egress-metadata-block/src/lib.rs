@@ -10,6 +10,7 @@ pub mod kubernetes;
 pub mod ports;
 pub mod selector;
 pub mod settings;
+pub mod shields;
 pub mod validate;
 
 use shared::policy::{Policy, Resource, Route, WRITES};
