@@ -5,6 +5,11 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 wasm_target := "wasm32-wasip1"
 web_target := "wasm32-unknown-unknown"
 
+# The vdi-guard CLI embeds the modules `just build` writes to dist/ instead
+# of compiling the policies a second time (cli/build.rs; `cargo install
+# --path cli` outside just compiles them itself).
+export VDI_GUARD_MODULES := justfile_directory() / "dist"
+
 # List the recipes.
 default:
     @just --list
@@ -62,9 +67,16 @@ _registry-round-trip:
     target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
     VDI_DIST="$target_dir/tmp/oci-pulled" cargo test --locked -p e2e --test suites
 
-# Build, then evaluate manifests (default: examples/) against every policy and print the verdicts.
+# Build, then check manifests (default: examples/) with the vdi-guard CLI and print the verdicts.
+# Rejections are what the examples show, so only bad input (exit 2) fails the recipe.
 check *ARGS: build
-    cargo run --quiet --locked -p e2e --bin vdi-check -- {{ARGS}}
+    #!/usr/bin/env bash
+    set -uo pipefail
+    args=({{ARGS}})
+    [ "${#args[@]}" -gt 0 ] || args=(examples/ policies/*/examples/ --user oidc:alice --group oidc:vdi-users --group system:authenticated)
+    cargo run --quiet --locked -p vdi-guard -- check "${args[@]}"
+    status=$?
+    [ "$status" -le 1 ]
 
 # Build, then run unit, property and e2e tests (the e2e suites run the built .wasm),
 # then the registry round trip and the suites again on the modules pulled back,
@@ -73,7 +85,7 @@ test: build && _registry-round-trip test-web
     cargo test --locked --workspace
 
 # Formatting and clippy (native and wasm), warnings are errors.
-lint: setup
+lint: build
     #!/usr/bin/env bash
     set -euo pipefail
     cargo fmt --all --check

@@ -1,5 +1,5 @@
 //! From manifests to the AdmissionRequests a policy sees: the one wrapping
-//! that `vdi-check`, the e2e suites and the browser playground share.
+//! that `vdi-guard check`, the e2e suites and the browser playground share.
 
 pub mod wrap;
 

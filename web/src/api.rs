@@ -6,7 +6,7 @@
 //! makes it fail otherwise: malformed JSON or YAML, unknown fields, wrong
 //! types, unknown policies and oversized input are all structured errors.
 //! A manifest is wrapped into an AdmissionRequest by `admission::wrap` (what
-//! `vdi-check` and the e2e suites use), reshaped as policy-server forwards it,
+//! `vdi-guard check` and the e2e suites use), reshaped as policy-server forwards it,
 //! and judged by each policy's native `validate` after its `validate_settings`,
 //! as policy-server does at load and per request.
 

@@ -48,7 +48,7 @@ impl Entry {
     }
 
     /// Whether the API server would send this request to the policy, as
-    /// `vdi-check` decides it from `metadata.yml`; `resource` includes the
+    /// `vdi-guard check` decides it from `metadata.yml`; `resource` includes the
     /// subresource (`pods/exec`).
     pub fn handles(&self, group: &str, version: &str, resource: &str, operation: &str) -> bool {
         self.rules.iter().any(|r| {

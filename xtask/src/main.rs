@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use xtask::{annotate, policy::Policy, workspace_root};
+use xtask::{policy::Policy, workspace_root};
 
 const USAGE: &str = "\
 usage: xtask annotate [POLICY...]     embed metadata.yml + README into dist/<policy>.wasm
@@ -33,11 +33,9 @@ fn annotate_dist(root: &Path, names: &[&str]) -> Result<(), String> {
         let path = root.join("dist").join(format!("{}.wasm", policy.name));
         let module = std::fs::read(&path)
             .map_err(|e| format!("{}: {e}; run `just build`", path.display()))?;
-        let oci_url = format!("{}/{}", xtask::OCI_REPOSITORY, policy.name);
-        let json = serde_json::to_vec(&policy.metadata.embedded(&policy.readme, &oci_url))
-            .map_err(|e| e.to_string())?;
-        let annotated =
-            annotate::annotate(&module, &json).map_err(|e| format!("{}: {e}", path.display()))?;
+        let annotated = policy
+            .annotate(&module)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         std::fs::write(&path, &annotated).map_err(|e| format!("{}: {e}", path.display()))?;
         println!("annotated {} ({} bytes)", path.display(), annotated.len());
     }

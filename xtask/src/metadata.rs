@@ -93,6 +93,22 @@ pub struct Embedded {
     pub minimum_kubewarden_version: Option<String>,
 }
 
+/// A module's own section read back as metadata (what the CLI routes by
+/// when it loads a module it did not build).
+impl From<Embedded> for Metadata {
+    fn from(embedded: Embedded) -> Metadata {
+        Metadata {
+            rules: embedded.rules,
+            mutating: embedded.mutating,
+            context_aware_resources: embedded.context_aware_resources,
+            execution_mode: embedded.execution_mode,
+            background_audit: embedded.background_audit,
+            annotations: embedded.annotations,
+            minimum_kubewarden_version: embedded.minimum_kubewarden_version,
+        }
+    }
+}
+
 fn matches_any(list: &[String], value: &str) -> bool {
     list.iter().any(|item| item == "*" || item == value)
 }

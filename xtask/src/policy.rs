@@ -65,6 +65,17 @@ impl Policy {
         })
     }
 
+    /// `module` with this policy's `io.kubewarden.metadata` section:
+    /// metadata.yml plus the README as usage and the OCI repository, as
+    /// `kwctl annotate` writes it. `just build` and the CLI's embedded
+    /// modules both come from here.
+    pub fn annotate(&self, module: &[u8]) -> Result<Vec<u8>, String> {
+        let oci_url = format!("{}/{}", crate::OCI_REPOSITORY, self.name);
+        let json = serde_json::to_vec(&self.metadata.embedded(&self.readme, &oci_url))
+            .map_err(|e| e.to_string())?;
+        crate::annotate::annotate(module, &json)
+    }
+
     /// `ghcr.io/vdi-guard/vdi-guard/<name>:v<version>`.
     pub fn image(&self) -> String {
         format!("{}/{}:v{}", crate::OCI_REPOSITORY, self.name, self.version)

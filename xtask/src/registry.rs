@@ -74,7 +74,7 @@ fn relative(root: &Path, path: &Path) -> Result<String, String> {
 
 /// The example manifests `just check` evaluates: `examples/` and every
 /// `policies/<policy>/examples/` (YAML and JSON files, sorted, `settings/`
-/// directories and kwctl replay sessions left out), as `vdi-check` collects
+/// directories and kwctl replay sessions left out), as `vdi-guard check` collects
 /// them.
 fn example_files(root: &Path, policies: &[Policy]) -> Result<Vec<String>, String> {
     fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {

@@ -136,6 +136,63 @@ pub fn parse(text: &str) -> Result<Vec<Exchange>, String> {
         .collect()
 }
 
+/// Writes a session file `kwctl run --replay-host-capabilities-interactions`
+/// reads: the exchanges in the order the policy made them. Strings are
+/// written as JSON strings, which YAML reads as the same text.
+pub fn write(exchanges: &[Exchange]) -> String {
+    let quote = |text: &str| Value::String(text.to_owned()).to_string();
+    let optional = |text: &Option<String>| text.as_deref().map_or("null".to_owned(), quote);
+    let mut out = String::new();
+    for exchange in exchanges {
+        let request = match &exchange.request {
+            Request::KubernetesGetResource {
+                api_version,
+                kind,
+                name,
+                namespace,
+                disable_cache,
+                ..
+            } => format!(
+                "!KubernetesGetResource\napi_version: {}\nkind: {}\nname: {}\nnamespace: {}\ndisable_cache: {disable_cache}\n",
+                quote(api_version),
+                quote(kind),
+                quote(name),
+                optional(namespace)
+            ),
+            Request::KubernetesListResourceAll {
+                api_version,
+                kind,
+                label_selector,
+                field_selector,
+                ..
+            } => format!(
+                "!KubernetesListResourceAll\napi_version: {}\nkind: {}\nlabel_selector: {}\nfield_selector: {}\n",
+                quote(api_version),
+                quote(kind),
+                optional(label_selector),
+                optional(field_selector)
+            ),
+        };
+        out.push_str("- type: Exchange\n  request: |\n");
+        for line in request.lines() {
+            out.push_str("    ");
+            out.push_str(line);
+            out.push('\n');
+        }
+        let response = match &exchange.response {
+            Response::Success { payload } => {
+                format!("    type: Success\n    payload: {}\n", quote(payload))
+            }
+            Response::Error { message } => {
+                format!("    type: Error\n    message: {}\n", quote(message))
+            }
+        };
+        out.push_str("  response:\n");
+        out.push_str(&response);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,5 +262,39 @@ mod tests {
         assert!(parse(&typo).unwrap_err().contains("disable_cach"));
         let kind = SESSION.replacen("type: Exchange", "type: Exchang", 1);
         assert!(parse(&kind).unwrap_err().contains("expected Exchange"));
+    }
+
+    #[test]
+    fn written_sessions_parse_back_to_the_same_exchanges() {
+        let exchanges = vec![
+            Exchange {
+                request: Request::KubernetesGetResource {
+                    api_version: "v1".into(),
+                    kind: "Pod".into(),
+                    name: "vdi-session-alice: desktop".into(),
+                    namespace: Some("vdi".into()),
+                    disable_cache: true,
+                    field_masks: None,
+                },
+                response: Response::Success {
+                    payload:
+                        r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"it's \"quoted\""}}"#
+                            .into(),
+                },
+            },
+            Exchange {
+                request: Request::KubernetesListResourceAll {
+                    api_version: "storage.k8s.io/v1".into(),
+                    kind: "StorageClass".into(),
+                    label_selector: None,
+                    field_selector: None,
+                    field_masks: None,
+                },
+                response: Response::Error {
+                    message: "forbidden:\n no access".into(),
+                },
+            },
+        ];
+        assert_eq!(parse(&write(&exchanges)).unwrap(), exchanges);
     }
 }

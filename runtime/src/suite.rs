@@ -18,6 +18,11 @@ use crate::wrap::{WrapOptions, wrap};
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
 pub struct SuiteFile {
+    /// The policy the cases run against. Suites under
+    /// `policies/<policy>/suites/` may leave it out; user suites run by
+    /// `vdi-guard test` name it (or the command line does).
+    #[serde(default)]
+    pub policy: Option<String>,
     #[serde(default)]
     pub settings: Option<Value>,
     #[serde(default)]
@@ -156,42 +161,73 @@ pub fn load_all(root: &Path) -> Result<Vec<Loaded>, String> {
         if !dir.is_dir() {
             continue;
         }
-        for file in read_dir_sorted(&dir)? {
-            let is_yaml = file.extension().is_some_and(|e| e == "yaml" || e == "yml");
-            if !file.is_file() || !is_yaml {
-                continue;
-            }
-            let text =
-                std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-            let suite: SuiteFile =
-                serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
-            let stem = file
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let settings = suite
-                .settings
-                .unwrap_or_else(|| Value::Object(Default::default()));
-            for case in suite.cases {
-                out.push(Loaded {
-                    policy: policy.clone(),
-                    file: stem.clone(),
-                    dir: dir.clone(),
-                    check: Check::Validate {
-                        settings: case.settings.clone().unwrap_or_else(|| settings.clone()),
-                        case: Box::new(case),
-                    },
-                });
-            }
-            for s in suite.settings_cases {
-                out.push(Loaded {
-                    policy: policy.clone(),
-                    file: stem.clone(),
-                    dir: dir.clone(),
-                    check: Check::Settings(s),
-                });
-            }
+        for file in suite_files(&dir)? {
+            out.extend(load_file(&file, Some(&policy))?);
         }
+    }
+    Ok(out)
+}
+
+/// The suite files of a directory: its `.yaml` and `.yml` files (fixtures
+/// live in subdirectories).
+pub fn suite_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    Ok(read_dir_sorted(dir)?
+        .into_iter()
+        .filter(|file| {
+            file.is_file() && file.extension().is_some_and(|e| e == "yaml" || e == "yml")
+        })
+        .collect())
+}
+
+/// The checks of one suite file. The policy is the file's `policy:`, else
+/// `policy`; a file naming another policy than `policy` is an error.
+pub fn load_file(file: &Path, policy: Option<&str>) -> Result<Vec<Loaded>, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let suite: SuiteFile =
+        serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+    let policy = match (&suite.policy, policy) {
+        (Some(named), Some(given)) if named != given => {
+            return Err(format!(
+                "{}: the suite is for {named:?}, not {given:?}",
+                file.display()
+            ));
+        }
+        (Some(named), _) => named.clone(),
+        (None, Some(given)) => given.to_owned(),
+        (None, None) => {
+            return Err(format!(
+                "{}: say which policy the suite is for (`policy: <name>` at the top)",
+                file.display()
+            ));
+        }
+    };
+    let dir = file.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let settings = suite
+        .settings
+        .unwrap_or_else(|| Value::Object(Default::default()));
+    let mut out = Vec::new();
+    for case in suite.cases {
+        out.push(Loaded {
+            policy: policy.clone(),
+            file: stem.clone(),
+            dir: dir.clone(),
+            check: Check::Validate {
+                settings: case.settings.clone().unwrap_or_else(|| settings.clone()),
+                case: Box::new(case),
+            },
+        });
+    }
+    for s in suite.settings_cases {
+        out.push(Loaded {
+            policy: policy.clone(),
+            file: stem.clone(),
+            dir: dir.clone(),
+            check: Check::Settings(s),
+        });
     }
     Ok(out)
 }

@@ -16,7 +16,11 @@ use wapc::WapcHost;
 use wasmtime_provider::wasmtime;
 use wasmtime_provider::{EpochDeadlines, WasmtimeEngineProviderBuilder, WasmtimeEngineProviderPre};
 
+use xtask::metadata::Embedded;
+use xtask::replay::{Exchange, Request, Response};
+
 use crate::Metadata;
+use crate::cache::CompileCache;
 use crate::replay::Replay;
 use crate::wrap::as_policy_server_request;
 
@@ -157,6 +161,9 @@ pub struct SettingsVerdict {
 pub struct CallLog {
     pub logs: Vec<String>,
     pub lookups: Vec<String>,
+    /// The Kubernetes calls and their answers, in order: what `kwctl run
+    /// --replay-host-capabilities-interactions` needs to replay them.
+    pub exchanges: Vec<Exchange>,
 }
 
 /// A compiled policy module, ready to be instantiated per request.
@@ -175,6 +182,41 @@ impl PolicyModule {
     ) -> Result<PolicyModule, String> {
         let module =
             wasmtime::Module::new(engine(), bytes).map_err(|e| format!("{name}: compile: {e}"))?;
+        PolicyModule::from_module(name, module, metadata)
+    }
+
+    /// A module as policy-server loads one: its routing rules and
+    /// context-aware resources read from its own `io.kubewarden.metadata`
+    /// section (written by `just build`, `kwctl annotate`), its name from
+    /// the title annotation, compiled through `cache` when given.
+    pub fn from_annotated(
+        bytes: &[u8],
+        cache: Option<&CompileCache>,
+    ) -> Result<PolicyModule, String> {
+        let section = xtask::annotate::read(bytes)?;
+        let embedded: Embedded = serde_json::from_slice(section)
+            .map_err(|e| format!("io.kubewarden.metadata section: {e}"))?;
+        let metadata = Metadata::from(embedded);
+        let name = metadata.annotation(xtask::metadata::TITLE).to_owned();
+        if name.is_empty() {
+            return Err(format!(
+                "io.kubewarden.metadata section: no `{}` annotation to name the policy by",
+                xtask::metadata::TITLE
+            ));
+        }
+        let module = match cache {
+            Some(cache) => cache.module(engine(), bytes),
+            None => wasmtime::Module::new(engine(), bytes).map_err(|e| format!("compile: {e}")),
+        }
+        .map_err(|e| format!("{name}: {e}"))?;
+        PolicyModule::from_module(&name, module, metadata)
+    }
+
+    fn from_module(
+        name: &str,
+        module: wasmtime::Module,
+        metadata: Metadata,
+    ) -> Result<PolicyModule, String> {
         let pre = WasmtimeEngineProviderBuilder::new()
             .engine(engine().clone())
             .module(module)
@@ -328,6 +370,8 @@ struct GetResource {
     name: String,
     #[serde(default)]
     namespace: Option<String>,
+    #[serde(default)]
+    disable_cache: bool,
 }
 
 #[derive(Deserialize)]
@@ -360,48 +404,78 @@ fn host_call(
         }
         ("kubewarden", "kubernetes", "get_resource") => {
             let req: GetResource = serde_json::from_slice(payload)?;
-            let ns = req.namespace.unwrap_or_default();
+            let ns = req.namespace.clone().unwrap_or_default();
             log.lookups.push(format!(
                 "{} {} {}/{}",
                 req.api_version, req.kind, ns, req.name
             ));
-            if !metadata.may_read(&req.api_version, &req.kind) {
-                return Err(format!(
-                    "Policy has not been granted access to Kubernetes {}/{} resources. The violation has been reported.",
-                    req.api_version, req.kind
-                )
-                .into());
-            }
-            match replay.get(&req.api_version, &req.kind, &ns, &req.name) {
-                Some(object) => Ok(serde_json::to_vec(object)?),
-                None => Err(format!(
-                    "{} {} {ns}/{} not found",
-                    req.api_version, req.kind, req.name
-                )
-                .into()),
-            }
+            let answer = if !metadata.may_read(&req.api_version, &req.kind) {
+                Err(not_granted(&req.api_version, &req.kind))
+            } else {
+                match replay.get(&req.api_version, &req.kind, &ns, &req.name) {
+                    Some(object) => Ok(serde_json::to_vec(object)?),
+                    None => Err(format!(
+                        "{} {} {ns}/{} not found",
+                        req.api_version, req.kind, req.name
+                    )),
+                }
+            };
+            let request = Request::KubernetesGetResource {
+                api_version: req.api_version,
+                kind: req.kind,
+                name: req.name,
+                namespace: req.namespace,
+                disable_cache: req.disable_cache,
+                field_masks: None,
+            };
+            record(&mut log, request, answer)
         }
         ("kubewarden", "kubernetes", "list_resources_all") => {
             let req: ListAll = serde_json::from_slice(payload)?;
             log.lookups
                 .push(format!("{} {} (list)", req.api_version, req.kind));
-            if !metadata.may_read(&req.api_version, &req.kind) {
-                return Err(format!(
-                    "Policy has not been granted access to Kubernetes {}/{} resources. The violation has been reported.",
-                    req.api_version, req.kind
-                )
-                .into());
-            }
-            if req.label_selector.is_some() || req.field_selector.is_some() {
-                return Err("the replay answers unfiltered lists only".into());
-            }
-            Ok(serde_json::to_vec(
-                &replay.list(&req.api_version, &req.kind),
-            )?)
+            let answer = if !metadata.may_read(&req.api_version, &req.kind) {
+                Err(not_granted(&req.api_version, &req.kind))
+            } else if req.label_selector.is_some() || req.field_selector.is_some() {
+                Err("the replay answers unfiltered lists only".to_owned())
+            } else {
+                Ok(serde_json::to_vec(
+                    &replay.list(&req.api_version, &req.kind),
+                )?)
+            };
+            let request = Request::KubernetesListResourceAll {
+                api_version: req.api_version,
+                kind: req.kind,
+                label_selector: req.label_selector,
+                field_selector: req.field_selector,
+                field_masks: None,
+            };
+            record(&mut log, request, answer)
         }
         ("kubewarden", _, _) => Err(format!("unknown operation: {namespace}/{operation}").into()),
         _ => Err(format!("unknown binding: {binding}").into()),
     }
+}
+
+/// policy-server's answer to a lookup outside `contextAwareResources`.
+fn not_granted(api_version: &str, kind: &str) -> String {
+    format!(
+        "Policy has not been granted access to Kubernetes {api_version}/{kind} resources. The violation has been reported."
+    )
+}
+
+/// Logs the exchange and hands the answer to the guest.
+fn record(log: &mut CallLog, request: Request, answer: Result<Vec<u8>, String>) -> HostResult {
+    let response = match &answer {
+        Ok(payload) => Response::Success {
+            payload: String::from_utf8_lossy(payload).into_owned(),
+        },
+        Err(message) => Response::Error {
+            message: message.clone(),
+        },
+    };
+    log.exchanges.push(Exchange { request, response });
+    answer.map_err(Into::into)
 }
 
 #[cfg(test)]
