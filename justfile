@@ -185,22 +185,43 @@ test-web: web build
 bench-web: web
     node web/tools/bench.mjs web/pkg
 
-# Run every fuzz target (fuzz/, cargo-fuzz on nightly) for SECONDS each; crashes land in fuzz/artifacts/.
-fuzz SECONDS="60":
+# No sanitizer: the fuzzed code has no unsafe, and a panic, OOM or timeout is what is caught.
+# New inputs land in fuzz/corpus/<target>/: run `just fuzz-cmin` before committing it.
+# Fuzz TARGET (default: all; `just fuzz 300`: all for 300 s) for SECONDS each under nice, continuing from fuzz/corpus/; crashes land in fuzz/artifacts/.
+fuzz TARGET="" SECONDS="60":
     #!/usr/bin/env bash
     set -euo pipefail
     command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
     cd fuzz
     export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
-    cargo +nightly fuzz build -O
+    targets="{{TARGET}}" seconds="{{SECONDS}}"
+    if [[ "$targets" =~ ^[0-9]+$ ]]; then seconds=$targets; targets=""; fi
+    nice -n 19 cargo +nightly fuzz build -O -s none
+    [ -n "$targets" ] || targets=$(cargo +nightly fuzz list)
     mkdir -p logs
     failed=()
-    for target in $(cargo +nightly fuzz list); do
+    for target in $targets; do
         log="logs/$target.log"
-        if cargo +nightly fuzz run -O "$target" -- -max_total_time={{SECONDS}} -max_len=65536 -timeout=10 -rss_limit_mb=4096 >"$log" 2>&1; then
-            echo "$target: ok, $(grep -Eo 'Done [0-9]+ runs in [0-9]+ second' "$log" | tail -1)"
+        mkdir -p "corpus/$target"
+        if nice -n 19 cargo +nightly fuzz run -O -s none "$target" "corpus/$target" -- -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 >"$log" 2>&1; then
+            echo "$target: ok, $(grep -Eo 'Done [0-9]+ runs in [0-9]+ second' "$log" | tail -1), corpus $(ls "corpus/$target" | wc -l) files"
         else
             echo "$target: FAILED, see fuzz/$log"; failed+=("$target")
         fi
     done
     test "${#failed[@]}" -eq 0
+
+# Hit counts and comparison operands are not kept, so the committed corpus stays small.
+# Minimize fuzz/corpus/<TARGET>/ (default: all) to inputs that keep every edge the corpus reaches.
+fuzz-cmin TARGET="":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cd fuzz
+    export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+    targets="{{TARGET}}"
+    [ -n "$targets" ] || targets=$(ls corpus)
+    for target in $targets; do
+        before="$(ls "corpus/$target" | wc -l) files, $(du -sb "corpus/$target" | cut -f1) bytes"
+        nice -n 19 cargo +nightly fuzz cmin -O -s none "$target" "corpus/$target" -- -use_counters=0 -use_cmp=0 -use_value_profile=0 -max_len=65536 -timeout=10 -rss_limit_mb=4096 >/dev/null 2>&1
+        echo "$target: $before -> $(ls "corpus/$target" | wc -l) files, $(du -sb "corpus/$target" | cut -f1) bytes"
+    done
