@@ -254,29 +254,13 @@ fn plan(
 /// An AdmissionReview is judged as sent: its operation, user and
 /// subresource.
 fn review(origin: &Origin, object: &str, review: Value, policies: &[Policy], jobs: &mut Vec<Job>) {
-    let at = |pointer: &str| {
-        review
-            .pointer(pointer)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-    };
-    let resource = match at("/request/subResource") {
-        "" => at("/request/resource/resource").to_owned(),
-        sub => format!("{}/{sub}", at("/request/resource/resource")),
-    };
-    let (group, version, operation) = (
-        at("/request/resource/group"),
-        at("/request/resource/version"),
-        at("/request/operation"),
-    );
-    let routed: Vec<usize> = (0..policies.len())
-        .filter(|&i| {
-            policies[i]
-                .module
-                .metadata()
-                .handles(group, version, &resource, operation)
-        })
-        .collect();
+    let request = review.get("request").cloned().unwrap_or(Value::Null);
+    let routed = routes(policies, &request);
+    let operation = request
+        .get("operation")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let resource = routed_resource(&request);
     if routed.is_empty() {
         jobs.push(Job::Done(Row {
             origin: origin.clone(),
@@ -300,7 +284,7 @@ fn review(origin: &Origin, object: &str, review: Value, policies: &[Policy], job
             return;
         }
     };
-    let request = Arc::new(review.get("request").cloned().unwrap_or(Value::Null));
+    let request = Arc::new(request);
     for policy in routed {
         jobs.push(Job::Run {
             origin: origin.clone(),
@@ -310,6 +294,32 @@ fn review(origin: &Origin, object: &str, review: Value, policies: &[Policy], job
             replay: replay.clone(),
         });
     }
+}
+
+/// `resource` or `resource/subResource` of an AdmissionRequest, as rules name it.
+fn routed_resource(request: &Value) -> String {
+    let at = |p: &str| request.pointer(p).and_then(Value::as_str).unwrap_or("");
+    match at("/subResource") {
+        "" => at("/resource/resource").to_owned(),
+        sub => format!("{}/{sub}", at("/resource/resource")),
+    }
+}
+
+/// The policies whose rules route an AdmissionRequest, by index: what the
+/// API server would send it to.
+pub fn routes(policies: &[Policy], request: &Value) -> Vec<usize> {
+    let at = |p: &str| request.pointer(p).and_then(Value::as_str).unwrap_or("");
+    let resource = routed_resource(request);
+    (0..policies.len())
+        .filter(|&i| {
+            policies[i].module.metadata().handles(
+                at("/resource/group"),
+                at("/resource/version"),
+                &resource,
+                at("/operation"),
+            )
+        })
+        .collect()
 }
 
 fn judge(

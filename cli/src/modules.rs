@@ -34,7 +34,7 @@ impl Policy {
 
 /// Loads the modules `args` names (default: the built-in ones), keeps the
 /// `--policy` selection, and gives each its settings from `settings`
-/// (see [`Settings::parse`]) or its example settings.
+/// (see [`parse_settings`]) or its example settings.
 pub fn load(args: &ModuleArgs, settings: &[String]) -> Result<Vec<Policy>, String> {
     let cache = CompileCache::user_default();
     let mut modules = Vec::new();
@@ -66,7 +66,7 @@ pub fn load(args: &ModuleArgs, settings: &[String]) -> Result<Vec<Policy>, Strin
             names.join(", ")
         ));
     }
-    let overrides = Settings::parse(settings, &names)?;
+    let overrides = parse_settings(settings, &names)?;
     let mut policies = Vec::new();
     for module in modules {
         if !args.policies.is_empty() && !args.policies.contains(&module.name) {
@@ -105,7 +105,7 @@ fn read_source(
     cache: Option<&CompileCache>,
 ) -> Result<Vec<Vec<u8>>, String> {
     if source.starts_with("registry://") {
-        return crate::modules::oci::pull(source, key, cache).map(|m| vec![m]);
+        return oci::pull(source, key, cache).map(|m| vec![m]);
     }
     let path = Path::new(source);
     let read = |p: &Path| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
@@ -194,63 +194,58 @@ mod oci {
     }
 }
 
-/// Settings named on the command line, by policy.
-struct Settings;
-
-impl Settings {
-    /// Each entry is `POLICY=FILE`, a directory of `<policy>.yaml|yml|json`
-    /// files, or a file holding either Kubewarden policy manifests
-    /// (`ClusterAdmissionPolicy`, `AdmissionPolicy`: `spec.settings`, the
-    /// policy named by `spec.module`) or a map from policy names to
-    /// settings. A name that is not a loaded policy is an error, so a typo
-    /// never silently leaves a policy on its defaults.
-    fn parse(entries: &[String], names: &[String]) -> Result<BTreeMap<String, Value>, String> {
-        let mut out = BTreeMap::new();
-        let known = |name: &str, origin: &str| {
-            if names.iter().any(|n| n == name) {
-                Ok(())
-            } else {
-                Err(format!(
-                    "{origin}: no policy {name:?}; the policies are {}",
-                    names.join(", ")
-                ))
+/// Settings named on the command line, by policy. Each entry is
+/// `POLICY=FILE`, a directory of `<policy>.yaml|yml|json` files, or a
+/// file holding either Kubewarden policy manifests (`ClusterAdmissionPolicy`, `AdmissionPolicy`: `spec.settings`, the
+/// policy named by `spec.module`) or a map from policy names to
+/// settings. A name that is not a loaded policy is an error, so a typo
+/// never silently leaves a policy on its defaults.
+fn parse_settings(entries: &[String], names: &[String]) -> Result<BTreeMap<String, Value>, String> {
+    let mut out = BTreeMap::new();
+    let known = |name: &str, origin: &str| {
+        if names.iter().any(|n| n == name) {
+            Ok(())
+        } else {
+            Err(format!(
+                "{origin}: no policy {name:?}; the policies are {}",
+                names.join(", ")
+            ))
+        }
+    };
+    for entry in entries {
+        let path = Path::new(entry);
+        if let Some((policy, file)) = entry.split_once('=')
+            && !path.exists()
+        {
+            known(policy, entry)?;
+            out.insert(policy.to_owned(), one_document(Path::new(file))?);
+        } else if path.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| format!("{}: {e}", path.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.extension()
+                        .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+                })
+                .collect();
+            files.sort();
+            for file in files {
+                let policy = file
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or_default()
+                    .to_owned();
+                known(&policy, &file.display().to_string())?;
+                out.insert(policy, one_document(&file)?);
             }
-        };
-        for entry in entries {
-            let path = Path::new(entry);
-            if let Some((policy, file)) = entry.split_once('=')
-                && !path.exists()
-            {
-                known(policy, entry)?;
-                out.insert(policy.to_owned(), one_document(Path::new(file))?);
-            } else if path.is_dir() {
-                let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-                    .map_err(|e| format!("{}: {e}", path.display()))?
-                    .filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|p| {
-                        p.extension()
-                            .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
-                    })
-                    .collect();
-                files.sort();
-                for file in files {
-                    let policy = file
-                        .file_stem()
-                        .and_then(|s| s.to_str())
-                        .unwrap_or_default()
-                        .to_owned();
-                    known(&policy, &file.display().to_string())?;
-                    out.insert(policy, one_document(&file)?);
-                }
-            } else {
-                for (policy, settings) in from_file(path)? {
-                    known(&policy, &path.display().to_string())?;
-                    out.insert(policy, settings);
-                }
+        } else {
+            for (policy, settings) in from_file(path)? {
+                known(&policy, &path.display().to_string())?;
+                out.insert(policy, settings);
             }
         }
-        Ok(out)
     }
+    Ok(out)
 }
 
 fn one_document(path: &Path) -> Result<Value, String> {

@@ -9,12 +9,12 @@ use std::sync::Arc;
 use runtime::wrap::{WrapOptions, wrap};
 use serde_json::{Value, json};
 
-use crate::check::{context, groups};
+use crate::check::{context, groups, routes};
 use crate::{RequestArgs, Status, input, modules};
 
 pub fn run(args: RequestArgs) -> Result<Status, String> {
     let manifest = one_document(&args.path)?;
-    let old_object = match (&args.old_path(), args.request.operation.as_str()) {
+    let old_object = match (args.request.old.as_deref(), args.request.operation.as_str()) {
         (Some(path), "UPDATE") => Some(runtime::read_document(path)?),
         (None, "UPDATE") => {
             return Err("--operation UPDATE needs --old FILE: the object as stored".into());
@@ -94,12 +94,6 @@ fn connect(manifest: &Value, sub: &str, options: &WrapOptions) -> Result<Value, 
     Ok(request)
 }
 
-impl RequestArgs {
-    fn old_path(&self) -> Option<&std::path::Path> {
-        self.request.old.as_deref()
-    }
-}
-
 fn one_document(path: &str) -> Result<Value, String> {
     let mut docs = input::read(&[path.to_owned()]);
     match docs.len() {
@@ -115,21 +109,9 @@ fn one_document(path: &str) -> Result<Value, String> {
 fn lookups(args: &RequestArgs, request: &Value) -> Result<Vec<xtask::replay::Exchange>, String> {
     let policies = modules::load(&args.modules, &args.settings)?;
     let replay = Arc::new(context(&args.request.context)?);
-    let at = |p: &str| request.pointer(p).and_then(Value::as_str).unwrap_or("");
-    let resource = match at("/subResource") {
-        "" => at("/resource/resource").to_owned(),
-        sub => format!("{}/{sub}", at("/resource/resource")),
-    };
-    let (group, version) = (at("/resource/group"), at("/resource/version"));
     let mut exchanges = Vec::new();
-    for policy in &policies {
-        if !policy
-            .module
-            .metadata()
-            .handles(group, version, &resource, at("/operation"))
-        {
-            continue;
-        }
+    for index in routes(&policies, request) {
+        let policy = &policies[index];
         let (_, log) = policy
             .module
             .validate(request, &policy.settings, replay.clone());
