@@ -64,6 +64,7 @@ _registry-round-trip:
     #!/usr/bin/env bash
     set -euo pipefail
     cargo test --locked -p xtask --features oci
+    cargo test --locked -p vdi-guard --features registry-tests --test registry
     target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
     VDI_DIST="$target_dir/tmp/oci-pulled" cargo test --locked -p e2e --test suites
 
@@ -91,6 +92,7 @@ lint: build
     cargo fmt --all --check
     cargo clippy --locked --workspace --all-targets -- -D warnings
     cargo clippy --locked -p xtask --features oci --all-targets -- -D warnings
+    cargo clippy --locked -p vdi-guard --features registry-tests --all-targets -- -D warnings
     args=()
     for p in $(ls policies); do args+=(-p "$p"); done
     cargo clippy --locked --target {{wasm_target}} "${args[@]}" -- -D warnings

@@ -169,28 +169,19 @@ mod oci {
         Ok(bytes)
     }
 
-    /// `<cache>/oci/<key digest or "unverified">/<reference, path-safe>.wasm`.
+    /// `<cache>/oci/<trust>/<reference>.wasm`, both parts SHA-256 digests:
+    /// the trust is the public key (or `unverified`) so a pull verified with
+    /// one key is never served to a run that trusts another, and the
+    /// reference is hashed rather than made path-safe, since folding
+    /// characters would give `a/b` and `a_b` one entry.
     fn entry(dir: &Path, reference: &str, key: Option<&String>) -> PathBuf {
+        use sha2::{Digest, Sha256};
         let trust = key.map_or_else(
             || "unverified".to_owned(),
-            |pem| {
-                use std::hash::{Hash, Hasher};
-                let mut hasher = std::collections::hash_map::DefaultHasher::new();
-                pem.trim().hash(&mut hasher);
-                format!("key-{:016x}", hasher.finish())
-            },
+            |pem| format!("key-{:x}", Sha256::digest(pem.trim().as_bytes())),
         );
-        let safe: String = reference
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        dir.join("oci").join(trust).join(format!("{safe}.wasm"))
+        let name = format!("{:x}.wasm", Sha256::digest(reference.as_bytes()));
+        dir.join("oci").join(trust).join(name)
     }
 }
 

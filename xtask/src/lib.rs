@@ -12,6 +12,8 @@ pub mod deploy;
 pub mod docs;
 pub mod groups;
 pub mod kubewarden;
+#[cfg(feature = "oci")]
+pub mod local_registry;
 pub mod metadata;
 #[cfg(feature = "oci")]
 pub mod oci;

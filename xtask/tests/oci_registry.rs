@@ -5,85 +5,27 @@
 //! the pulled bytes (a separate cargo run, so this HTTP stack and wasmtime
 //! never share one feature-unified build). Bad input (unsigned or moved tags,
 //! a stranger's key, a wrong digest, no registry) must fail with a message.
-//! `.ci/run` installs the registry; elsewhere
-//! `apt-get install -y docker-registry` (or set REGISTRY_BIN).
 #![cfg(feature = "oci")]
 
 use std::collections::BTreeMap;
-use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use oci_client::Reference;
 use oci_client::manifest::{WASM_CONFIG_MEDIA_TYPE, WASM_LAYER_MEDIA_TYPE};
 use p256::ecdsa::{SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
+use xtask::local_registry::{LocalRegistry, free_port};
 use xtask::policy::Policy;
 use xtask::{cosign, oci, workspace_root};
 
-/// A registry process, killed and its storage removed when dropped.
-struct Registry {
-    child: Child,
-    dir: PathBuf,
-    addr: String,
+fn start_registry() -> LocalRegistry {
+    LocalRegistry::start().unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("no free port: {e}"))
-}
-
-impl Registry {
-    fn start() -> Registry {
-        let port = free_port();
-        let addr = format!("127.0.0.1:{port}");
-        let dir =
-            std::env::temp_dir().join(format!("vdi-guard-registry-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-        let config = format!(
-            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n",
-            dir.join("data").display()
-        );
-        let config_path = dir.join("config.yml");
-        std::fs::write(&config_path, config).unwrap_or_else(|e| panic!("{e}"));
-        let bin = std::env::var("REGISTRY_BIN").unwrap_or_else(|_| "docker-registry".into());
-        let child = Command::new(&bin)
-            .arg("serve")
-            .arg(&config_path)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot start {bin}: {e}; apt-get install -y docker-registry")
-            });
-        let registry = Registry { child, dir, addr };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(&registry.addr).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "registry did not listen on {}",
-                registry.addr
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        registry
-    }
-
-    fn reference(&self, repository: &str, tag: &str) -> Reference {
-        oci::parse_reference(&format!("{}/vdi-guard/{repository}:{tag}", self.addr))
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+fn at(registry: &LocalRegistry, repository: &str, tag: &str) -> Reference {
+    registry
+        .reference(repository, tag)
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn dist(policy: &str) -> Vec<u8> {
@@ -119,7 +61,7 @@ fn pulled_dir() -> PathBuf {
 
 #[test]
 fn every_module_round_trips_signed() {
-    let registry = Registry::start();
+    let registry = start_registry();
     let (signing, verifying) = key_pair();
     let out = pulled_dir();
     let _ = std::fs::remove_dir_all(&out);
@@ -133,7 +75,7 @@ fn every_module_round_trips_signed() {
     for policy in policies {
         let name = &policy.name;
         let module = dist(name);
-        let reference = registry.reference(name, &format!("v{}", policy.version));
+        let reference = at(&registry, name, &format!("v{}", policy.version));
         let digest = push(&reference, &module);
         oci::sign(&reference, &digest, &signing).unwrap_or_else(|e| panic!("{e}"));
 
@@ -155,10 +97,10 @@ fn every_module_round_trips_signed() {
 
 #[test]
 fn signing_twice_keeps_one_signature_and_other_signers() {
-    let registry = Registry::start();
+    let registry = start_registry();
     let (first, first_public) = key_pair();
     let (second, second_public) = key_pair();
-    let reference = registry.reference("session-ownership", "v0.1.0");
+    let reference = at(&registry, "session-ownership", "v0.1.0");
     let digest = push(&reference, &dist("session-ownership"));
     let counts: Vec<usize> = [&first, &second, &second]
         .into_iter()
@@ -181,9 +123,9 @@ fn signing_twice_keeps_one_signature_and_other_signers() {
 
 #[test]
 fn unsigned_module_is_refused() {
-    let registry = Registry::start();
+    let registry = start_registry();
     let (_, verifying) = key_pair();
-    let reference = registry.reference("gpu-limits", "v0.1.0");
+    let reference = at(&registry, "gpu-limits", "v0.1.0");
     let digest = push(&reference, &dist("gpu-limits"));
     let err = oci::pull_verified(&reference, &verifying).unwrap_err();
     assert!(err.contains(&format!("({digest}) is not signed")), "{err}");
@@ -191,10 +133,10 @@ fn unsigned_module_is_refused() {
 
 #[test]
 fn signature_by_another_key_is_refused() {
-    let registry = Registry::start();
+    let registry = start_registry();
     let (signing, _) = key_pair();
     let (_, stranger) = key_pair();
-    let reference = registry.reference("trusted-registries", "v0.1.0");
+    let reference = at(&registry, "trusted-registries", "v0.1.0");
     let digest = push(&reference, &dist("trusted-registries"));
     oci::sign(&reference, &digest, &signing).unwrap_or_else(|e| panic!("{e}"));
     let err = oci::verify(&reference, &stranger).unwrap_err();
@@ -206,9 +148,9 @@ fn signature_by_another_key_is_refused() {
 /// inherit the signature: signatures name digests, not tags.
 #[test]
 fn moved_tag_is_refused() {
-    let registry = Registry::start();
+    let registry = start_registry();
     let (signing, verifying) = key_pair();
-    let reference = registry.reference("egress-metadata-block", "v0.1.0");
+    let reference = at(&registry, "egress-metadata-block", "v0.1.0");
     let signed = push(&reference, &dist("egress-metadata-block"));
     oci::sign(&reference, &signed, &signing).unwrap_or_else(|e| panic!("{e}"));
     let swapped = push(&reference, &dist("session-ownership"));
@@ -218,8 +160,8 @@ fn moved_tag_is_refused() {
 
 #[test]
 fn wrong_digest_is_an_error() {
-    let registry = Registry::start();
-    let reference = registry.reference("gpu-limits", "v0.1.0");
+    let registry = start_registry();
+    let reference = at(&registry, "gpu-limits", "v0.1.0");
     push(&reference, &dist("gpu-limits"));
     let wrong = oci::parse_reference(&format!(
         "{}/vdi-guard/gpu-limits@sha256:{}",
@@ -233,14 +175,17 @@ fn wrong_digest_is_an_error() {
 
 #[test]
 fn missing_tag_is_an_error() {
-    let registry = Registry::start();
-    let err = oci::pull(&registry.reference("nothing", "v9.9.9")).unwrap_err();
+    let registry = start_registry();
+    let err = oci::pull(&at(&registry, "nothing", "v9.9.9")).unwrap_err();
     assert!(err.contains("pull of"), "{err}");
 }
 
 #[test]
 fn unreachable_registry_is_an_error() {
-    let addr = format!("127.0.0.1:{}", free_port());
+    let addr = format!(
+        "127.0.0.1:{}",
+        free_port().unwrap_or_else(|e| panic!("{e}"))
+    );
     let reference = oci::parse_reference(&format!("{addr}/vdi-guard/gpu-limits:v0.1.0"))
         .unwrap_or_else(|e| panic!("{e}"));
     let err = oci::push(&dist("gpu-limits"), &reference, BTreeMap::new()).unwrap_err();
