@@ -7,7 +7,7 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::request::GroupVersionKind;
+use crate::request::{GroupVersionKind, read_value};
 use crate::response::Rejection;
 
 /// How a kind nests its pod template.
@@ -130,6 +130,10 @@ pub struct PodTemplate<P, M> {
     pub spec_path: &'static str,
 }
 
+/// A pod template read from text: the template, or the rejection of an
+/// object that hides it; and the bytes the object took.
+pub type TemplateRead<P, M> = (Result<PodTemplate<P, M>, Rejection>, usize);
+
 #[derive(Deserialize)]
 #[serde(bound(deserialize = "P: Deserialize<'de>, M: Deserialize<'de> + Default"))]
 struct PodLike<P, M> {
@@ -175,40 +179,75 @@ impl WorkloadKind {
         P: Deserialize<'a>,
         M: Deserialize<'a> + Default,
     {
-        let text = raw.get();
-        let decode_error = |e: serde_json::Error| {
-            Rejection::new(format!("the {} object cannot be decoded: {e}", self.kind))
+        match self.read(raw.get().as_bytes()) {
+            Ok((template, _)) => template,
+            Err(e) => Err(Rejection::new(format!(
+                "the {} object cannot be decoded: {e}",
+                self.kind
+            ))),
+        }
+    }
+
+    /// Reads an object of this kind from the JSON value at the start of
+    /// `text`, as [`WorkloadKind::decode`] does, and says how many bytes it
+    /// took; the error is the decoder's, for the caller to word. The one
+    /// reading of a workload, so that decoding the object in place (one
+    /// pass with the envelope) and from its raw text share one decoder.
+    pub fn read<'a, P, M>(
+        &'static self,
+        text: &'a [u8],
+    ) -> Result<TemplateRead<P, M>, serde_json::Error>
+    where
+        P: Deserialize<'a>,
+        M: Deserialize<'a> + Default,
+    {
+        let (pod, used) = match self.shape {
+            Shape::Pod => {
+                let (pod, used) = read_value::<PodLike<P, M>>(text)?;
+                (Ok(pod), used)
+            }
+            Shape::PodTemplate => {
+                let (object, used) = read_value::<WithTemplate<PodLike<P, M>>>(text)?;
+                (
+                    object.template.ok_or_else(|| missing(self, "template")),
+                    used,
+                )
+            }
+            Shape::Template => {
+                let (object, used) = read_value::<WithSpec<WithTemplate<PodLike<P, M>>>>(text)?;
+                let pod = object
+                    .spec
+                    .ok_or_else(|| missing(self, "spec"))
+                    .and_then(|spec| spec.template.ok_or_else(|| missing(self, "spec.template")));
+                (pod, used)
+            }
+            Shape::CronJob => {
+                let (object, used) = read_value::<
+                    WithSpec<WithJobTemplate<WithSpec<WithTemplate<PodLike<P, M>>>>>,
+                >(text)?;
+                let pod = object
+                    .spec
+                    .ok_or_else(|| missing(self, "spec"))
+                    .and_then(|s| {
+                        s.job_template
+                            .ok_or_else(|| missing(self, "spec.jobTemplate"))
+                    })
+                    .and_then(|j| j.spec.ok_or_else(|| missing(self, "spec.jobTemplate.spec")))
+                    .and_then(|s| {
+                        s.template
+                            .ok_or_else(|| missing(self, "spec.jobTemplate.spec.template"))
+                    });
+                (pod, used)
+            }
         };
-        let pod: PodLike<P, M> = match self.shape {
-            Shape::Pod => serde_json::from_str(text).map_err(decode_error)?,
-            Shape::PodTemplate => serde_json::from_str::<WithTemplate<PodLike<P, M>>>(text)
-                .map_err(decode_error)?
-                .template
-                .ok_or_else(|| missing(self, "template"))?,
-            Shape::Template => serde_json::from_str::<WithSpec<WithTemplate<PodLike<P, M>>>>(text)
-                .map_err(decode_error)?
-                .spec
-                .ok_or_else(|| missing(self, "spec"))?
-                .template
-                .ok_or_else(|| missing(self, "spec.template"))?,
-            Shape::CronJob => serde_json::from_str::<
-                WithSpec<WithJobTemplate<WithSpec<WithTemplate<PodLike<P, M>>>>>,
-            >(text)
-            .map_err(decode_error)?
-            .spec
-            .ok_or_else(|| missing(self, "spec"))?
-            .job_template
-            .ok_or_else(|| missing(self, "spec.jobTemplate"))?
-            .spec
-            .ok_or_else(|| missing(self, "spec.jobTemplate.spec"))?
-            .template
-            .ok_or_else(|| missing(self, "spec.jobTemplate.spec.template"))?,
-        };
-        Ok(PodTemplate {
-            metadata: pod.metadata,
-            spec: pod.spec.ok_or_else(|| missing(self, self.spec_path))?,
-            spec_path: self.spec_path,
-        })
+        let template = pod.and_then(|pod| {
+            Ok(PodTemplate {
+                metadata: pod.metadata,
+                spec: pod.spec.ok_or_else(|| missing(self, self.spec_path))?,
+                spec_path: self.spec_path,
+            })
+        });
+        Ok((template, used))
     }
 }
 

@@ -14,6 +14,7 @@ pub mod identity;
 pub mod image;
 pub mod key_order;
 pub mod kinds;
+mod one_pass;
 pub mod policy;
 pub mod projection;
 pub mod quantity;

@@ -27,8 +27,10 @@ use std::fmt::Write as _;
 
 use wapc_guest::CallResult;
 
+use serde::Deserialize;
+
 use crate::host::KubernetesHost;
-use crate::kinds::{WORKLOAD_KINDS, WorkloadKind};
+use crate::kinds::{PodTemplate, WORKLOAD_KINDS, WorkloadKind};
 use crate::request::{AdmissionRequest, Operation, Payload, RawValue};
 use crate::response::{Rejection, respond};
 use crate::settings::PolicySettings;
@@ -92,11 +94,11 @@ impl Resource {
     }
 
     fn matches(&self, request: &AdmissionRequest<'_>) -> bool {
-        let gvk = &request.kind;
-        self.group == gvk.group
-            && self.version == gvk.version
-            && self.kind == gvk.kind
-            && self.subresource == request.subresource()
+        self.is_kind(&request.kind) && self.subresource == request.subresource()
+    }
+
+    pub(crate) fn is_kind(&self, gvk: &crate::request::GroupVersionKind<'_>) -> bool {
+        self.group == gvk.group && self.version == gvk.version && self.kind == gvk.kind
     }
 }
 
@@ -132,6 +134,69 @@ impl<'a, S> Input<'_, 'a, S> {
 
 pub type Handler<S> = fn(&Input<'_, '_, S>) -> Result<(), Rejection>;
 
+/// The views a template route's handler reads of a workload's pod template,
+/// named for every lifetime so that shared can decode them itself: in one
+/// pass with the envelope when the request allows, else from the object's
+/// text, and from a mutated object's text alike.
+pub trait TemplateViews: 'static {
+    type Spec<'a>: Deserialize<'a> + 'a;
+    type Metadata<'a>: Deserialize<'a> + Default + 'a;
+}
+
+/// A workload's pod template as `V` views it.
+pub type Template<'a, V> =
+    PodTemplate<<V as TemplateViews>::Spec<'a>, <V as TemplateViews>::Metadata<'a>>;
+
+/// A handler given the pod template of the object, decoded for it.
+pub type TemplateHandler<S, V> =
+    for<'r, 'a> fn(&Input<'r, 'a, S>, Template<'a, V>) -> Result<(), Rejection>;
+
+/// A route's judgment with its view already decoded (or the rejection its
+/// decoding came to), waiting for the settings, which follow the request.
+pub(crate) type Pending<'a, S> =
+    Box<dyn for<'r> FnOnce(&Input<'r, 'a, S>) -> Result<(), Rejection> + 'a>;
+
+/// The judgment the one-pass decode prepared, with the index of the route
+/// it was prepared for.
+pub(crate) type Prepared<'a, S> = Option<(usize, Pending<'a, S>)>;
+
+/// How a route's handler gets the object.
+pub enum Handling<S> {
+    /// It reads the request itself.
+    Request(Handler<S>),
+    /// It is given the workload's pod template.
+    Template(Box<dyn ReadTemplate<S>>),
+}
+
+/// A template handler with its views erased, so that routes of different
+/// views share one table.
+pub trait ReadTemplate<S> {
+    /// Decodes the template from the JSON value at the start of `text` into
+    /// the handler's judgment, with the bytes the value took.
+    fn read<'a>(&self, text: &'a [u8]) -> Result<(Pending<'a, S>, usize), serde_json::Error>;
+
+    /// Decodes the template from `raw` and judges it.
+    fn judge<'a>(&self, input: &Input<'_, 'a, S>, raw: &'a RawValue) -> Result<(), Rejection>;
+}
+
+struct TemplateRoute<S, V: TemplateViews> {
+    kind: &'static WorkloadKind,
+    handler: TemplateHandler<S, V>,
+}
+
+impl<S: 'static, V: TemplateViews> ReadTemplate<S> for TemplateRoute<S, V> {
+    fn read<'a>(&self, text: &'a [u8]) -> Result<(Pending<'a, S>, usize), serde_json::Error> {
+        let (template, used) = self.kind.read::<V::Spec<'a>, V::Metadata<'a>>(text)?;
+        let handler = self.handler;
+        let pending: Pending<'a, S> = Box::new(move |input| handler(input, template?));
+        Ok((pending, used))
+    }
+
+    fn judge<'a>(&self, input: &Input<'_, 'a, S>, raw: &'a RawValue) -> Result<(), Rejection> {
+        (self.handler)(input, self.kind.decode(raw)?)
+    }
+}
+
 /// Fills in what a request left unset: the whole object as it should be
 /// stored, encoded (a [`crate::projection::Projection`] writes it without
 /// decoding what it does not change), or `None` when nothing changes. It
@@ -144,7 +209,7 @@ pub type Mutator<S> = fn(&Input<'_, '_, S>) -> Result<Option<Box<RawValue>>, Rej
 pub struct Route<S> {
     pub resource: Resource,
     pub operations: &'static [Operation],
-    pub handler: Handler<S>,
+    pub handling: Handling<S>,
     pub workload: Option<&'static WorkloadKind>,
     /// Set on the routes of a mutating policy (see [`Route::mutating`]).
     pub mutator: Option<Mutator<S>>,
@@ -176,7 +241,7 @@ impl<S> Route<S> {
         Route {
             resource,
             operations,
-            handler,
+            handling: Handling::Request(handler),
             workload: None,
             mutator: None,
         }
@@ -191,7 +256,7 @@ impl<S> Route<S> {
         Route {
             resource: kind.as_resource(),
             operations,
-            handler,
+            handling: Handling::Request(handler),
             workload: Some(kind),
             mutator: None,
         }
@@ -208,9 +273,41 @@ impl<S> Route<S> {
         Route {
             resource: kind.as_resource().subresource(subresource, kind.kind),
             operations,
-            handler,
+            handling: Handling::Request(handler),
             workload: Some(kind),
             mutator: None,
+        }
+    }
+}
+
+impl<S: 'static> Route<S> {
+    /// The route for one workload kind whose handler is given the pod
+    /// template.
+    pub fn template<V: TemplateViews>(
+        kind: &'static WorkloadKind,
+        operations: &'static [Operation],
+        handler: TemplateHandler<S, V>,
+    ) -> Self {
+        Route {
+            resource: kind.as_resource(),
+            operations,
+            handling: Handling::Template(Box::new(TemplateRoute { kind, handler })),
+            workload: Some(kind),
+            mutator: None,
+        }
+    }
+
+    /// A subresource of a workload kind whose requests carry the workload
+    /// object itself, its handler given the pod template.
+    pub fn template_subresource<V: TemplateViews>(
+        kind: &'static WorkloadKind,
+        subresource: &'static str,
+        operations: &'static [Operation],
+        handler: TemplateHandler<S, V>,
+    ) -> Self {
+        Route {
+            resource: kind.as_resource().subresource(subresource, kind.kind),
+            ..Route::template(kind, operations, handler)
         }
     }
 }
@@ -237,6 +334,18 @@ pub fn workload_routes<S>(
         .map(move |kind| Route::workload(kind, operations, handler))
 }
 
+/// [`workload_routes`] for a handler given the pod template as `V` views
+/// it (named with a turbofish: a view type cannot be inferred from a
+/// handler that is generic over its lifetime).
+pub fn template_routes<V: TemplateViews, S: 'static>(
+    operations: &'static [Operation],
+    handler: TemplateHandler<S, V>,
+) -> impl Iterator<Item = Route<S>> {
+    WORKLOAD_KINDS
+        .iter()
+        .map(move |kind| Route::template(kind, operations, handler))
+}
+
 /// The Pod entry of the workload table.
 pub fn pod_kind() -> &'static WorkloadKind {
     &WORKLOAD_KINDS[0]
@@ -259,27 +368,43 @@ pub fn dispatch<P: Policy>(
     settings: &P::Settings,
     host: &dyn KubernetesHost,
 ) -> Result<Admission, Rejection> {
-    let routes = P::routes();
-    let mut same_resource = routes.iter().filter(|r| r.resource.matches(request));
-    let Some(first) = same_resource.next() else {
-        return Err(unhandled::<P>(request, &routes));
+    dispatch_read::<P>(&P::routes(), request, None, settings, host)
+}
+
+/// [`dispatch`], with the judgment the one-pass decode prepared for the
+/// route at that index: taken when the request comes to that route (its
+/// view then needs no second scan), else the route decodes the object's
+/// text as on the general path.
+fn dispatch_read<'a, P: Policy>(
+    routes: &[Route<P::Settings>],
+    request: &AdmissionRequest<'a>,
+    pending: Prepared<'a, P::Settings>,
+    settings: &P::Settings,
+    host: &dyn KubernetesHost,
+) -> Result<Admission, Rejection> {
+    let same_resource = || {
+        routes
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.resource.matches(request))
     };
+    if same_resource().next().is_none() {
+        return Err(unhandled::<P>(request, routes));
+    }
     let operation = request.operation;
-    let route = std::iter::once(first)
-        .chain(same_resource)
-        .find(|r| r.operations.contains(&operation));
-    let Some(route) = route else {
+    let Some((index, route)) = same_resource().find(|(_, r)| r.operations.contains(&operation))
+    else {
         return match operation {
             Operation::Delete => Ok(Admission::Accept),
-            _ => Err(unhandled::<P>(request, &routes)),
+            _ => Err(unhandled::<P>(request, routes)),
         };
     };
     match operation {
         Operation::Create => {
-            request.object()?;
+            request.require_object()?;
         }
         Operation::Update => {
-            request.object()?;
+            request.require_object()?;
             request.old_object()?;
         }
         Operation::Delete => {
@@ -293,18 +418,35 @@ pub fn dispatch<P: Policy>(
         host,
         workload: route.workload,
     };
+    let pending = pending.and_then(|(at, judge)| (at == index).then_some(judge));
     let Some(mutated) = route.mutator.map(|m| m(&input)).transpose()?.flatten() else {
-        return (route.handler)(&input).map(|()| Admission::Accept);
+        let verdict = match pending {
+            Some(judge) => judge(&input),
+            None => judge_object(route, &input),
+        };
+        return verdict.map(|()| Admission::Accept);
     };
     let mutated_request = AdmissionRequest {
         object: Some(&mutated),
+        read_object: None,
         ..request.clone()
     };
-    (route.handler)(&Input {
-        request: &mutated_request,
-        ..input
-    })?;
+    judge_object(
+        route,
+        &Input {
+            request: &mutated_request,
+            ..input
+        },
+    )?;
     Ok(Admission::Mutate(mutated))
+}
+
+/// The route's handler on the request's object as it stands.
+fn judge_object<S>(route: &Route<S>, input: &Input<'_, '_, S>) -> Result<(), Rejection> {
+    match &route.handling {
+        Handling::Request(handler) => handler(input),
+        Handling::Template(reader) => reader.judge(input, input.request.object()?),
+    }
 }
 
 /// The one "not handled" message: what came, what the policy handles, and
@@ -351,17 +493,31 @@ pub fn describe<S>(routes: &[Route<S>]) -> String {
 }
 
 /// The `validate` entry point on a raw payload: decode, settings, dispatch,
-/// respond. Every failure is a rejection, never an error or a trap.
+/// respond. Every failure is a rejection, never an error or a trap. The
+/// one-pass decode is tried first; a payload it does not read (any other
+/// key order, anything malformed) takes the general path, which words
+/// every error.
 pub fn validate<P: Policy>(payload: &[u8], host: &dyn KubernetesHost) -> CallResult {
-    let outcome = Payload::decode(payload).and_then(|p| {
-        let settings = p.settings::<P::Settings>()?;
-        dispatch::<P>(&p.request, &settings, host)
-    });
+    let routes = P::routes();
+    let outcome = match crate::one_pass::read(payload, &routes) {
+        Some((read, pending)) => judge::<P>(&routes, &read, pending, host),
+        None => Payload::decode(payload).and_then(|p| judge::<P>(&routes, &p, None, host)),
+    };
     match outcome {
         Ok(Admission::Mutate(object)) => crate::response::mutate(&object),
         Ok(Admission::Accept) => respond(Ok(())),
         Err(rejection) => respond(Err(rejection)),
     }
+}
+
+fn judge<'a, P: Policy>(
+    routes: &[Route<P::Settings>],
+    payload: &Payload<'a>,
+    pending: Prepared<'a, P::Settings>,
+    host: &dyn KubernetesHost,
+) -> Result<Admission, Rejection> {
+    let settings = payload.settings::<P::Settings>()?;
+    dispatch_read::<P>(routes, &payload.request, pending, &settings, host)
 }
 
 /// An admission rule row of the table, for comparing with `metadata.yml`.

@@ -1,8 +1,11 @@
 //! The waPC `validate` payload, decoded once into borrowed views.
 //!
 //! policy-server sends `{"request": <AdmissionRequest>, "settings": <settings>}`.
-//! The object stays a raw JSON slice here so that each policy decodes it
-//! straight into its own typed view, paying only for the fields it reads.
+//! [`crate::one_pass`] reads it in one pass when the request names its kind
+//! before its object (policy-server's order), decoding the object straight
+//! into the route's view. [`Payload::decode`] is the general path: the object
+//! stays a raw JSON slice so that each policy decodes it into its own typed
+//! view, paying only for the fields it reads, at the price of a second scan.
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -63,6 +66,11 @@ pub struct AdmissionRequest<'a> {
     pub object: Option<&'a RawValue>,
     #[serde(default, borrow, alias = "old_object")]
     pub old_object: Option<&'a RawValue>,
+    /// The object's text when the one-pass decode read it into the route's
+    /// view instead of capturing it: parsed and valid UTF-8, so captured as
+    /// a [`RawValue`] only if a caller asks for one.
+    #[serde(skip)]
+    pub(crate) read_object: Option<&'a str>,
 }
 
 impl<'a> AdmissionRequest<'a> {
@@ -75,12 +83,31 @@ impl<'a> AdmissionRequest<'a> {
     /// The object under admission, or a rejection naming the operation when
     /// it is absent (a CREATE or UPDATE always carries one).
     pub fn object(&self) -> Result<&'a RawValue, Rejection> {
-        present(self.object).ok_or_else(|| {
-            Rejection::new(format!(
-                "the {} request carries no object to validate",
-                self.operation
-            ))
-        })
+        match self.read_object {
+            Some(text) => serde_json::from_slice(text.as_bytes()).map_err(|e| {
+                Rejection::new(format!(
+                    "the {} object cannot be decoded: {e}",
+                    self.kind.kind
+                ))
+            }),
+            None => present(self.object).ok_or_else(|| self.no_object()),
+        }
+    }
+
+    /// Whether the request carries an object, without capturing one that
+    /// the one-pass decode has already read.
+    pub(crate) fn require_object(&self) -> Result<(), Rejection> {
+        match (self.read_object, present(self.object)) {
+            (None, None) => Err(self.no_object()),
+            _ => Ok(()),
+        }
+    }
+
+    fn no_object(&self) -> Rejection {
+        Rejection::new(format!(
+            "the {} request carries no object to validate",
+            self.operation
+        ))
     }
 
     /// The stored object of an UPDATE or DELETE.
@@ -100,10 +127,24 @@ impl<'a> AdmissionRequest<'a> {
     }
 }
 
-/// Decodes a raw object into a view, naming the kind in the error.
+/// Decodes a raw object into a view, naming the kind in the error. Every
+/// decoder of the policies reads bytes (`from_slice`, as the envelope is
+/// read): serde_json's reader of `str` is a second copy of the whole
+/// deserializer in each module, and the text is UTF-8 already.
 pub fn decode_view<'a, T: Deserialize<'a>>(raw: &'a RawValue, kind: &str) -> Result<T, Rejection> {
-    serde_json::from_str(raw.get())
+    serde_json::from_slice(raw.get().as_bytes())
         .map_err(|e| Rejection::new(format!("the {kind} object cannot be decoded: {e}")))
+}
+
+/// Decodes the JSON value at the start of `text` (no leading whitespace
+/// needed) and says how many bytes it took: how the one-pass decode reads a
+/// value in place and goes on after it.
+pub fn read_value<'a, T: Deserialize<'a>>(text: &'a [u8]) -> Result<(T, usize), serde_json::Error> {
+    let mut values = serde_json::Deserializer::from_slice(text).into_iter::<T>();
+    match values.next() {
+        Some(value) => value.map(|v| (v, values.byte_offset())),
+        None => Err(serde::de::Error::custom("EOF while parsing a value")),
+    }
 }
 
 /// JSON `null` arrives as a raw value rather than `None` inside `Option<&RawValue>`.
