@@ -11,7 +11,7 @@ pub mod settings;
 pub mod validate;
 pub mod view;
 
-use shared::policy::{Policy, Route, WRITES, pod_kind, workload_routes};
+use shared::policy::{Policy, Route, WRITES, pod_kind, template_routes};
 
 pub struct RestrictedSecurityContext;
 
@@ -22,8 +22,9 @@ impl Policy for RestrictedSecurityContext {
     /// Every route mutates first; with `mutate` off (the default) the
     /// mutator returns at once and the handler judges the object as sent.
     fn routes() -> Vec<Route<settings::Settings>> {
-        let mut routes: Vec<_> = workload_routes(WRITES, validate::validate).collect();
-        routes.push(Route::workload_subresource(
+        let mut routes: Vec<_> =
+            template_routes::<view::Views, _>(WRITES, validate::validate).collect();
+        routes.push(Route::template_subresource::<view::Views>(
             pod_kind(),
             "ephemeralcontainers",
             WRITES,

@@ -101,13 +101,18 @@ pub fn mutate(input: &Input<'_, '_, Settings>) -> Result<Option<Box<RawValue>>, 
     // needs (tested: compliant objects get no patch), so it is admitted as
     // sent without decoding the whole object: the common case stays at
     // validate-only cost.
-    if crate::validate::validate(input).is_ok() {
+    let raw = request.object()?;
+    let sent = kind.decode(raw);
+    if sent
+        .and_then(|template| crate::validate::validate(input, template))
+        .is_ok()
+    {
         return Ok(None);
     }
     // Every JSON text projects but for nesting deeper than serde_json's
     // limit; the handler then judges (and refuses) the request as sent, so
     // returning None never admits anything.
-    let Ok(mut projection) = Projection::of(request.object()?, &shape(kind)) else {
+    let Ok(mut projection) = Projection::of(raw, &shape(kind)) else {
         return Ok(None);
     };
     if !fill_in(&mut projection.value, kind, settings, &scope) {

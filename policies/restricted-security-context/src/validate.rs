@@ -2,23 +2,25 @@
 //! for which updates are evaluated at all.
 
 use shared::Input;
-use shared::kinds::PodTemplate;
+use shared::policy::Template;
 use shared::request::{AdmissionRequest, Operation, decode_view};
 use shared::response::Rejection;
 
 use crate::checks::{self, Finding, Pod};
 use crate::hardening;
 use crate::settings::Settings;
-use crate::view::{ContainerImage, Metadata, PodImages, PodSpec};
+use crate::view::{ContainerImage, PodImages, PodSpec, Views};
 
 /// A pod spec, of a Pod, a workload's template or the
 /// `pods/ephemeralcontainers` subresource, against PSA `restricted:latest`
 /// and the VDI hardening.
-pub fn validate(input: &Input<'_, '_, Settings>) -> Result<(), Rejection> {
+pub fn validate(
+    input: &Input<'_, '_, Settings>,
+    template: Template<'_, Views>,
+) -> Result<(), Rejection> {
     let (request, settings) = (input.request, input.settings);
     let kind = input.workload()?;
     let is_pod = kind.kind == "Pod";
-    let template: PodTemplate<PodSpec, Metadata> = kind.decode(request.object()?)?;
     if is_pod
         && request.operation == Operation::Update
         && !significant_pod_update(request, &template.spec)?

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use shared::containers::{NamedContainer, PodSpecView};
+use shared::policy::TemplateViews;
 use shared::views::nullable;
 
 // Every view decodes from JSON objects only (see `shared::map_only!`).
@@ -37,6 +38,14 @@ shared::map_only!(
     PodSpecImages<'a>,
     ContainerImage<'a>,
 );
+
+/// The views of a pod template the handler is given.
+pub struct Views;
+
+impl TemplateViews for Views {
+    type Spec<'a> = PodSpec<'a>;
+    type Metadata<'a> = Metadata<'a>;
+}
 
 /// Pod (template) metadata: only annotations matter (AppArmor's legacy
 /// per-container annotations).
