@@ -6,7 +6,7 @@ pub mod rewrite;
 pub mod settings;
 pub mod validate;
 
-use shared::policy::{Policy, Route, WRITES, pod_kind, workload_routes};
+use shared::policy::{Policy, Route, WRITES, pod_kind, template_routes};
 use shared::vdi::VDI_TEMPLATE;
 
 pub struct TrustedRegistries;
@@ -16,8 +16,9 @@ impl Policy for TrustedRegistries {
     type Settings = settings::Settings;
 
     fn routes() -> Vec<Route<settings::Settings>> {
-        let mut routes: Vec<_> = workload_routes(WRITES, validate::workload).collect();
-        routes.push(Route::workload_subresource(
+        let mut routes: Vec<_> =
+            template_routes::<validate::Views, _>(WRITES, validate::workload).collect();
+        routes.push(Route::template_subresource::<validate::Views>(
             pod_kind(),
             "ephemeralcontainers",
             WRITES,

@@ -6,12 +6,21 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use shared::containers::{NamedContainer, walk};
 use shared::image::ImageRef;
+use shared::policy::{Template, TemplateViews};
 use shared::quote::quote;
 use shared::views::nullable;
 use shared::{Input, Rejection, Violations};
 
 use crate::patterns::Mode;
 use crate::settings::{Compiled, Settings};
+
+/// The views of a pod template the workload handler is given.
+pub struct Views;
+
+impl TemplateViews for Views {
+    type Spec<'a> = PodSpec<'a>;
+    type Metadata<'a> = IgnoredAny;
+}
 
 /// `null` lists are absent lists, as the API server decodes them.
 #[derive(Deserialize)]
@@ -71,11 +80,11 @@ struct VdiTemplateSpec<'a> {
 
 /// Every image of a workload's pod spec must be trusted: all three
 /// container lists and the image volumes.
-pub fn workload(input: &Input<'_, '_, Settings>) -> Result<(), Rejection> {
+pub fn workload(
+    input: &Input<'_, '_, Settings>,
+    template: Template<'_, Views>,
+) -> Result<(), Rejection> {
     let rules = compile(input.settings)?;
-    let template = input
-        .workload()?
-        .decode::<PodSpec, IgnoredAny>(input.request.object()?)?;
     let mut violations = Violations::new();
     for c in walk(&template.spec, template.spec_path) {
         check(
