@@ -12,7 +12,7 @@ pub mod validate;
 pub mod vdi_template;
 pub mod view;
 
-use shared::policy::{Policy, Resource, Route, WRITES, pod_kind, workload_routes};
+use shared::policy::{Policy, Resource, Route, WRITES, pod_kind, template_routes};
 use shared::vdi::VDI_TEMPLATE;
 
 pub const CONFIG_MAP: Resource = Resource::new("", "v1", "ConfigMap", "configmaps");
@@ -24,9 +24,10 @@ impl Policy for GpuLimits {
     type Settings = settings::Settings;
 
     fn routes() -> Vec<Route<settings::Settings>> {
-        let mut routes: Vec<_> = workload_routes(WRITES, validate::workload).collect();
+        let mut routes: Vec<_> =
+            template_routes::<validate::Views, _>(WRITES, validate::workload).collect();
         for subresource in ["ephemeralcontainers", "resize"] {
-            routes.push(Route::workload_subresource(
+            routes.push(Route::template_subresource::<validate::Views>(
                 pod_kind(),
                 subresource,
                 WRITES,

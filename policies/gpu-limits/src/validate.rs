@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 use serde::de::IgnoredAny;
+use shared::policy::{Template, TemplateViews};
 use shared::{Input, Rejection, Violations};
 
 use crate::settings::Settings;
@@ -19,11 +20,19 @@ struct Identity<'a> {
     metadata: ObjectMeta<'a>,
 }
 
+/// The views of a pod template the workload handler is given.
+pub struct Views;
+
+impl TemplateViews for Views {
+    type Spec<'a> = PodSpec<'a>;
+    type Metadata<'a> = IgnoredAny;
+}
+
 /// A workload's pod spec: GPU counts, memory limits, device env, runtime class.
-pub fn workload(input: &Input<'_, '_, Settings>) -> Result<(), Rejection> {
-    let template = input
-        .workload()?
-        .decode::<PodSpec, IgnoredAny>(input.request.object()?)?;
+pub fn workload(
+    input: &Input<'_, '_, Settings>,
+    template: Template<'_, Views>,
+) -> Result<(), Rejection> {
     let mut violations = Violations::new();
     pod::check(
         &template.spec,
