@@ -12,6 +12,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer};
 
+use crate::quote::quote;
+
 const NANOSECOND: u64 = 1;
 const MICROSECOND: u64 = 1_000 * NANOSECOND;
 const MILLISECOND: u64 = 1_000 * MICROSECOND;
@@ -60,7 +62,7 @@ impl fmt::Display for ParseDurationError {
 impl std::error::Error for ParseDurationError {}
 
 fn invalid(orig: &str) -> ParseDurationError {
-    ParseDurationError(format!("time: invalid duration {orig:?}"))
+    ParseDurationError(format!("time: invalid duration {}", quote(orig)))
 }
 
 fn unit_nanos(unit: &str) -> Option<u64> {
@@ -155,7 +157,8 @@ pub fn parse(orig: &str) -> Result<Duration, ParseDurationError> {
             .count();
         if unit_len == 0 {
             return Err(ParseDurationError(format!(
-                "time: missing unit in duration {orig:?}"
+                "time: missing unit in duration {}",
+                quote(orig)
             )));
         }
         // The unit ends at an ASCII byte (or the end), so this is a char boundary.
@@ -163,7 +166,9 @@ pub fn parse(orig: &str) -> Result<Duration, ParseDurationError> {
         s = rest;
         let unit = unit_nanos(unit_text).ok_or_else(|| {
             ParseDurationError(format!(
-                "time: unknown unit {unit_text:?} in duration {orig:?}"
+                "time: unknown unit {} in duration {}",
+                quote(unit_text),
+                quote(orig)
             ))
         })?;
         if value > LIMIT / unit {

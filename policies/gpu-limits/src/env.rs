@@ -7,6 +7,7 @@
 //! (`all`) to a container that was granted none.
 
 use shared::Violations;
+use shared::quote::quote;
 
 use crate::settings::Settings;
 use crate::view::Container;
@@ -27,7 +28,7 @@ pub fn check(
         }
         let how = match (&var.value, &var.value_from) {
             (_, Some(_)) => "from valueFrom".to_string(),
-            (Some(value), None) => format!("to {value:?}"),
+            (Some(value), None) => format!("to {}", quote(value)),
             (None, None) => "to an empty value".to_string(),
         };
         violations.push(format!(
@@ -48,8 +49,9 @@ pub fn check(
             .collect();
         if !reachable.is_empty() {
             violations.push(format!(
-                "{place} envFrom[{index}] uses prefix {prefix:?}, so a key of the ConfigMap or Secret could \
+                "{place} envFrom[{index}] uses prefix {}, so a key of the ConfigMap or Secret could \
                  become {}; choose a prefix that no denied variable starts with",
+                quote(prefix),
                 reachable.join(" or ")
             ));
         }

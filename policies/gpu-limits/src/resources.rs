@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use shared::Violations;
 use shared::quantity::{Quantity, parse_count};
+use shared::quote::quote;
 
 use crate::settings::Settings;
 use crate::view::Resources;
@@ -84,7 +85,7 @@ fn read_count(
     violations: &mut Violations,
 ) -> Option<u64> {
     let result = quantity_text(raw)
-        .and_then(|text| parse_count(&text).map_err(|e| format!("{:?} {e}", text.as_ref())));
+        .and_then(|text| parse_count(&text).map_err(|e| format!("{} {e}", quote(&text))));
     result
         .map_err(|e| violations.push(format!("{place} {field} {e}")))
         .ok()
@@ -109,8 +110,8 @@ pub fn gpu_counts<'r>(
     );
     let mut counts = GpuCounts::default();
     for name in names.filter(|name| settings.is_gpu_resource(name)) {
-        let limits_field = format!("resources.limits[{name:?}]");
-        let requests_field = format!("resources.requests[{name:?}]");
+        let limits_field = format!("resources.limits[{}]", quote(name));
+        let requests_field = format!("resources.requests[{}]", quote(name));
         let limit = resources
             .limits
             .get(name)
@@ -152,10 +153,10 @@ pub fn check_memory_limit(resources: &Resources<'_>, place: &str, violations: &m
     let problem = match quantity_text(raw) {
         Err(e) => e,
         Ok(text) => match Quantity::parse(&text) {
-            Err(e) => format!("{:?} {e}", text.as_ref()),
+            Err(e) => format!("{} {e}", quote(&text)),
             Ok(q) if !q.is_positive() => format!(
-                "{:?} is not greater than zero (0 means no limit); set a memory limit such as 8Gi",
-                text.as_ref()
+                "{} is not greater than zero (0 means no limit); set a memory limit such as 8Gi",
+                quote(&text)
             ),
             Ok(_) => return,
         },

@@ -21,6 +21,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use shared::Violations;
+use shared::quote::quote;
 
 use crate::settings::Settings;
 use crate::view::{Entries, ObjectMeta};
@@ -47,16 +48,8 @@ fn is_replicas_key(key: &str) -> bool {
     folded.eq("replicas".chars())
 }
 
-/// Long values are cut short in messages.
-fn shorten(text: &str) -> String {
-    match text.char_indices().nth(40) {
-        Some((end, _)) => format!("{}...", text.get(..end).unwrap_or_default()),
-        None => text.to_string(),
-    }
-}
-
 fn clip(text: &str) -> String {
-    format!("{:?}", shorten(text))
+    quote(text).to_string()
 }
 
 /// A scalar as written: its text, and whether it was a plain, untagged
@@ -274,7 +267,7 @@ impl Walk {
         }) = self.stack.pop()
         {
             let for_resource = name
-                .map(|n| format!(" for {}", shorten(&n)))
+                .map(|n| format!(" for {}", quote(&n)))
                 .unwrap_or_default();
             for (path, problem) in findings {
                 self.problems
@@ -354,7 +347,7 @@ pub fn check(config_map: &ConfigMap<'_>, settings: &Settings, violations: &mut V
     let max = settings.max_time_slicing_replicas;
     for (key, text) in config_map.data.iter() {
         match replicas_problems(text, max) {
-            Err(e) => violations.push(format!("data[{key:?}] {e}")),
+            Err(e) => violations.push(format!("data[{}] {e}", quote(key))),
             Ok(problems) => {
                 for problem in problems {
                     violations.push(format!(
@@ -415,11 +408,11 @@ mod tests {
     #[rstest]
     #[case::sixteen(
         "version: v1\nsharing:\n  timeSlicing:\n    resources:\n    - name: nvidia.com/gpu\n      replicas: 16\n",
-        "data[\"any\"] sharing.timeSlicing.resources[0].replicas for nvidia.com/gpu is 16"
+        "data[\"any\"] sharing.timeSlicing.resources[0].replicas for \"nvidia.com/gpu\" is 16"
     )]
     #[case::mps(
         "sharing:\n  mps:\n    resources:\n    - name: nvidia.com/gpu\n      replicas: 9\n",
-        "sharing.mps.resources[0].replicas for nvidia.com/gpu is 9"
+        "sharing.mps.resources[0].replicas for \"nvidia.com/gpu\" is 9"
     )]
     #[case::capitalised(
         "Sharing:\n  TimeSlicing:\n    Resources:\n    - Name: nvidia.com/gpu\n      Replicas: 16\n",
@@ -495,7 +488,7 @@ mod tests {
         "is \"0x4\" rather than a whole number"
     )]
     #[case::complex_key("sharing:\n  ? [a, b]\n  : {replicas: 9}\n", "sharing.?.replicas is 9")]
-    #[case::flow_json(r#"{"sharing": {"timeSlicing": {"resources": [{"name": "nvidia.com/gpu", "replicas": 10}]}}}"#, "for nvidia.com/gpu is 10")]
+    #[case::flow_json(r#"{"sharing": {"timeSlicing": {"resources": [{"name": "nvidia.com/gpu", "replicas": 10}]}}}"#, "for \"nvidia.com/gpu\" is 10")]
     #[case::two_documents("version: v1\n---\nversion: v1\n", "more than one YAML document")]
     #[case::scalar("just text", "is a single value rather than a device-plugin config")]
     #[case::list("- replicas: 4", "is a list rather than a device-plugin config")]
@@ -515,8 +508,9 @@ mod tests {
         let v = violations_for(&[("a100", bad), ("t4", FOUR), ("l4", bad)], 8);
         assert_eq!(v.len(), 4, "{v:?}");
         assert!(
-            v.iter()
-                .any(|m| m.contains("data[\"l4\"]") && m.contains("nvidia.com/mig-1g.5gb is 20"))
+            v.iter().any(
+                |m| m.contains("data[\"l4\"]") && m.contains("\"nvidia.com/mig-1g.5gb\" is 20")
+            )
         );
     }
 

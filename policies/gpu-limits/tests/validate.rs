@@ -147,7 +147,7 @@ fn accepted(#[case] request: Value) {
 )]
 #[case::time_slicing_sixteen(
     request("", "v1", "ConfigMap", json!({"metadata": {"name": "time-slicing", "namespace": "gpu-operator"}, "data": {"a100": "version: v1\nsharing:\n  timeSlicing:\n    resources:\n    - name: nvidia.com/gpu\n      replicas: 16\n"}})),
-    &["data[\"a100\"] sharing.timeSlicing.resources[0].replicas for nvidia.com/gpu is 16; at most 8"]
+    &["data[\"a100\"] sharing.timeSlicing.resources[0].replicas for \"nvidia.com/gpu\" is 16; at most 8"]
 )]
 #[case::time_slicing_namespace_from_request(
     request("", "v1", "ConfigMap", json!({"metadata": {"name": "time-slicing"}, "data": {"any": "sharing: ["}})),
@@ -168,6 +168,19 @@ fn rejected(#[case] request: Value, #[case] fragments: &[&str]) {
             "{fragment:?} not in {message:?}"
         );
     }
+}
+
+/// Values from the request are quoted cut short in messages (a megabyte of
+/// quantity or env value must not come back as a megabyte of message).
+#[rstest]
+#[case::gpu_quantity(session(vec![gpu("desktop", "nvidia.com/gpu", json!("9".repeat(100_000)))]))]
+#[case::memory_limit(session(vec![json!({"name": "desktop", "resources": {"limits": {"nvidia.com/gpu": "1", "memory": "x".repeat(100_000)}}})]))]
+#[case::device_env(session(vec![json!({"name": "desktop", "env": [{"name": "NVIDIA_VISIBLE_DEVICES", "value": "0,".repeat(50_000)}]})]))]
+fn long_values_are_quoted_cut(#[case] request: Value) {
+    let (accepted, message) = run(request, json!({}));
+    assert!(!accepted, "accepted");
+    assert!(message.contains("… (100000 characters)"), "{message}");
+    assert!(message.len() < 2000, "{} bytes", message.len());
 }
 
 #[test]

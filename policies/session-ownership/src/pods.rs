@@ -11,6 +11,7 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 use shared::host::{self, GetResource, KubernetesHost};
+use shared::quote::quote;
 use shared::request::decode_view;
 use shared::{AdmissionRequest, Rejection};
 
@@ -64,7 +65,8 @@ pub fn connect(
         None => Ok(()),
         Some(owner) if requester.owns(owner) => Ok(()),
         Some(owner) => Err(Rejection::new(format!(
-            "pod {namespace}/{name} is the VDI session of {owner:?}; only that user or a privileged requester may {action} it, not {}",
+            "pod {namespace}/{name} is the VDI session of {}; only that user or a privileged requester may {action} it, not {}",
+            quote(owner),
             requester.describe()
         ))),
     }
@@ -131,7 +133,8 @@ pub fn update(request: &AdmissionRequest<'_>, requester: &Requester<'_>) -> Resu
             _ => "update",
         };
         return Err(Rejection::new(format!(
-            "pod {namespace}/{name} is the VDI session of {owner:?}; only that user or a privileged requester may {action} it, not {}",
+            "pod {namespace}/{name} is the VDI session of {}; only that user or a privileged requester may {action} it, not {}",
+            quote(owner),
             requester.describe()
         )));
     }
@@ -152,9 +155,9 @@ pub fn update(request: &AdmissionRequest<'_>, requester: &Requester<'_>) -> Resu
 
 fn describe_change(old: Option<&str>, new: Option<&str>) -> String {
     match (old, new) {
-        (Some(old), Some(new)) => format!("changed from {old:?} to {new:?}"),
-        (Some(old), None) => format!("removed, it was {old:?}"),
-        (None, Some(new)) => format!("added as {new:?}"),
+        (Some(old), Some(new)) => format!("changed from {} to {}", quote(old), quote(new)),
+        (Some(old), None) => format!("removed, it was {}", quote(old)),
+        (None, Some(new)) => format!("added as {}", quote(new)),
         (None, None) => "absent".to_string(),
     }
 }

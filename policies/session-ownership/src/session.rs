@@ -4,6 +4,7 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 use shared::duration::{self, Duration};
+use shared::quote::quote;
 use shared::request::decode_view;
 use shared::{AdmissionRequest, Operation, Rejection, Violations};
 
@@ -83,7 +84,7 @@ fn title(request: &AdmissionRequest<'_>, session: &Session<'_>) -> String {
         .or(request.name.as_deref())
         .filter(|n| !n.is_empty())
     {
-        Some(name) => format!("VDISession {name:?}"),
+        Some(name) => format!("VDISession {}", quote(name)),
         None => "VDISession".to_string(),
     }
 }
@@ -101,22 +102,26 @@ fn create(
     let mut violations = Violations::new();
     match session.user() {
         None => violations.push(match requester.vdi_user {
-            Some(me) => format!("spec.user is required: set it to {me:?}"),
+            Some(me) => format!("spec.user is required: set it to {}", quote(me)),
             None => "spec.user is required".to_string(),
         }),
         Some(user) => {
             if let Some(problem) = dns_label_problem(user) {
                 violations.push(format!(
-                    "spec.user {user:?} is not a DNS label ({problem}): it must be 1-63 lowercase letters, digits or '-', starting and ending with a letter or digit, because it becomes part of the session's host name and object names"
+                    "spec.user {} is not a DNS label ({problem}): it must be 1-63 lowercase letters, digits or '-', starting and ending with a letter or digit, because it becomes part of the session's host name and object names",
+                    quote(user)
                 ));
             } else if !requester.may_act_for(user) {
                 violations.push(match requester.vdi_user {
                     Some(me) => format!(
-                        "spec.user {user:?} is not the requester {}: set spec.user to {me:?}",
-                        requester.describe()
+                        "spec.user {} is not the requester {}: set spec.user to {}",
+                        quote(user),
+                        requester.describe(),
+                        quote(me)
                     ),
                     None => format!(
-                        "spec.user {user:?} is not the requester {}",
+                        "spec.user {} is not the requester {}",
+                        quote(user),
                         requester.describe()
                     ),
                 });
@@ -142,9 +147,9 @@ fn update(
     let mut violations = Violations::new();
     if session.user() != stored.user() {
         violations.push(format!(
-            "spec.user is immutable (it is {:?}, the update sets {:?}); create a new session for another user instead",
-            stored.user().unwrap_or_default(),
-            session.user().unwrap_or_default()
+            "spec.user is immutable (it is {}, the update sets {}); create a new session for another user instead",
+            quote(stored.user().unwrap_or_default()),
+            quote(session.user().unwrap_or_default())
         ));
     }
     if stored.has_cleanup_finalizer() && !session.has_cleanup_finalizer() && !requester.privileged {
@@ -192,7 +197,8 @@ fn check_may_act(
     match stored.user() {
         Some(owner) if requester.owns(owner) => Ok(()),
         Some(owner) => Err(Rejection::new(format!(
-            "{title} {verb} denied: the session belongs to {owner:?}; only its owner or a privileged requester may {verb} it, not {}",
+            "{title} {verb} denied: the session belongs to {}; only its owner or a privileged requester may {verb} it, not {}",
+            quote(owner),
             requester.describe()
         ))),
         None => Err(Rejection::new(format!(
@@ -225,13 +231,16 @@ fn check_timeout(timeout: Option<&str>, max: Duration, violations: &mut Violatio
     };
     match duration::parse(text) {
         Err(e) => violations.push(format!(
-            "spec.timeout {text:?} is not a Go duration ({e}); write it like \"8h\" or \"1h30m\""
+            "spec.timeout {} is not a Go duration ({e}); write it like \"8h\" or \"1h30m\"",
+            quote(text)
         )),
         Ok(d) if !d.is_positive() => violations.push(format!(
-            "spec.timeout {text:?} must be longer than zero (at most {max})"
+            "spec.timeout {} must be longer than zero (at most {max})",
+            quote(text)
         )),
         Ok(d) if d > max => violations.push(format!(
-            "spec.timeout {text:?} ({d}) exceeds the maximum session length {max}; ask for at most {max}"
+            "spec.timeout {} ({d}) exceeds the maximum session length {max}; ask for at most {max}",
+            quote(text)
         )),
         Ok(_) => {}
     }

@@ -533,3 +533,27 @@ fn unexpected_requests_are_rejected(
         &[fragment],
     );
 }
+
+/// A user name or timeout of any length is quoted cut short, so a megabyte
+/// of `spec.user` does not come back as a megabyte of message.
+#[rstest]
+#[case::user(Some("u".repeat(100_000)), Some("8h".to_owned()), "spec.user \"uuuu")]
+#[case::timeout(Some("alice".to_owned()), Some("9".repeat(100_000)), "spec.timeout \"9999")]
+fn long_values_are_quoted_cut(
+    #[case] user: Option<String>,
+    #[case] timeout: Option<String>,
+    #[case] start: &str,
+) {
+    let request = session_request(
+        "CREATE",
+        session(user.as_deref(), timeout.as_deref()),
+        Value::Null,
+        "oidc:alice",
+        &[],
+    );
+    let (accepted, message) = run(request, prefixed(), &Cluster::default());
+    assert!(!accepted);
+    assert!(message.contains(start), "{message}");
+    assert!(message.contains("… (100000 characters)"), "{message}");
+    assert!(message.len() < 1000, "{} bytes", message.len());
+}
