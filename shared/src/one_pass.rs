@@ -286,7 +286,7 @@ mod tests {
     /// settings, so that any field read differently changes the message.
     fn judge_template(
         input: &Input<'_, '_, Settings>,
-        template: Template<'_, Views>,
+        template: &Template<'_, Views>,
     ) -> Result<(), Rejection> {
         let request = input.request;
         let names: Vec<&str> = template.spec.containers.iter().map(|c| &*c.name).collect();
@@ -337,6 +337,18 @@ mod tests {
         Ok(Some(RawValue::from_string(object.to_string()).unwrap()))
     }
 
+    /// [`fill_name`] for the template routes, which tell from the template
+    /// as sent that a named pod has nothing to fill in.
+    fn fill_template_name(
+        input: &Input<'_, '_, Settings>,
+        sent: Option<&Template<'_, Views>>,
+    ) -> Result<Option<Box<RawValue>>, Rejection> {
+        match sent {
+            Some(template) if template.metadata.name.is_some() => Ok(None),
+            _ => fill_name(input),
+        }
+    }
+
     const SESSIONS: Resource =
         Resource::new("vdi.kasm.io", "v1alpha1", "VDISession", "vdisessions");
 
@@ -346,22 +358,29 @@ mod tests {
         const NAME: &'static str = "pods";
         type Settings = Settings;
         fn routes() -> Vec<Route<Settings>> {
-            let mut routes: Vec<_> = template_routes::<Views, _>(WRITES, judge_template).collect();
-            routes.push(Route::template_subresource::<Views>(
-                pod_kind(),
-                "ephemeralcontainers",
-                &[Operation::Update],
-                judge_template,
-            ));
-            routes.push(Route::new(
-                SESSIONS,
-                &[Operation::Create, Operation::Update, Operation::Delete],
-                judge_session,
-            ));
+            let mut routes: Vec<_> =
+                template_routes::<Views, _>(WRITES, judge_template, Some(fill_template_name))
+                    .collect();
+            // A template route with a mutator that reads the request.
+            routes.push(
+                Route::template_subresource::<Views>(
+                    pod_kind(),
+                    "ephemeralcontainers",
+                    &[Operation::Update],
+                    judge_template,
+                    None,
+                )
+                .mutating(fill_name),
+            );
+            routes.push(
+                Route::new(
+                    SESSIONS,
+                    &[Operation::Create, Operation::Update, Operation::Delete],
+                    judge_session,
+                )
+                .mutating(fill_name),
+            );
             routes
-                .into_iter()
-                .map(|route| route.mutating(fill_name))
-                .collect()
         }
     }
 
@@ -448,6 +467,8 @@ mod tests {
         update["oldObject"] = ok.clone();
         let mut ephemeral = update.clone();
         ephemeral["subResource"] = json!("ephemeralcontainers");
+        let mut unnamed_ephemeral = ephemeral.clone();
+        unnamed_ephemeral["object"] = json!({"spec": {"containers": [{"name": "e"}]}});
         let mut empty_sub = request(core("Pod"), "CREATE", privileged.clone());
         empty_sub["subResource"] = json!("");
         let mut status = update.clone();
@@ -535,6 +556,11 @@ mod tests {
             ),
             ("update", update, None),
             ("ephemeral containers", ephemeral, None),
+            (
+                "ephemeral containers filled",
+                unnamed_ephemeral,
+                Some(json!({"fillNames": true})),
+            ),
             ("empty subresource", empty_sub, None),
             ("unhandled subresource", status, None),
             ("undeclared delete", delete, None),

@@ -149,12 +149,21 @@ pub type Template<'a, V> =
 
 /// A handler given the pod template of the object, decoded for it.
 pub type TemplateHandler<S, V> =
-    for<'r, 'a> fn(&Input<'r, 'a, S>, Template<'a, V>) -> Result<(), Rejection>;
+    for<'r, 'a> fn(&Input<'r, 'a, S>, &Template<'a, V>) -> Result<(), Rejection>;
+
+/// A template route's [`Mutator`], given the template as sent (`None` when
+/// it cannot be decoded: the handler then refuses the object as sent, or
+/// judges what the mutator makes of it), so that it need not decode the
+/// object again to decide whether anything is to change.
+pub type TemplateMutator<S, V> = for<'r, 'a> fn(
+    &Input<'r, 'a, S>,
+    Option<&Template<'a, V>>,
+) -> Result<Option<Box<RawValue>>, Rejection>;
 
 /// A route's judgment with its view already decoded (or the rejection its
 /// decoding came to), waiting for the settings, which follow the request.
 pub(crate) type Pending<'a, S> =
-    Box<dyn for<'r> FnOnce(&Input<'r, 'a, S>) -> Result<(), Rejection> + 'a>;
+    Box<dyn for<'r> FnOnce(&Input<'r, 'a, S>) -> Result<Admission, Rejection> + 'a>;
 
 /// The judgment the one-pass decode prepared, with the index of the route
 /// it was prepared for.
@@ -172,28 +181,83 @@ pub enum Handling<S> {
 /// views share one table.
 pub trait ReadTemplate<S> {
     /// Decodes the template from the JSON value at the start of `text` into
-    /// the handler's judgment, with the bytes the value took.
+    /// the route's judgment (mutator, then handler), with the bytes the
+    /// value took.
     fn read<'a>(&self, text: &'a [u8]) -> Result<(Pending<'a, S>, usize), serde_json::Error>;
 
-    /// Decodes the template from `raw` and judges it.
+    /// Decodes the template from `raw` and judges it (mutator, then handler).
+    fn run<'a>(&self, input: &Input<'_, 'a, S>, raw: &'a RawValue) -> Result<Admission, Rejection>;
+
+    /// Decodes the template from `raw` and runs the handler alone (on an
+    /// object a mutator made).
     fn judge<'a>(&self, input: &Input<'_, 'a, S>, raw: &'a RawValue) -> Result<(), Rejection>;
 }
 
 struct TemplateRoute<S, V: TemplateViews> {
     kind: &'static WorkloadKind,
     handler: TemplateHandler<S, V>,
+    mutator: Option<TemplateMutator<S, V>>,
+}
+
+impl<S, V: TemplateViews> Clone for TemplateRoute<S, V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S, V: TemplateViews> Copy for TemplateRoute<S, V> {}
+
+impl<S, V: TemplateViews> TemplateRoute<S, V> {
+    /// The mutator on the template as sent; then the handler on that
+    /// template, or on the mutated object.
+    fn run_on<'a>(
+        self,
+        input: &Input<'_, 'a, S>,
+        template: Result<Template<'a, V>, Rejection>,
+    ) -> Result<Admission, Rejection> {
+        let mutated = match self.mutator {
+            Some(mutator) => mutator(input, template.as_ref().ok())?,
+            None => None,
+        };
+        let Some(object) = mutated else {
+            return (self.handler)(input, &template?).map(|()| Admission::Accept);
+        };
+        let request = with_object(input.request, &object);
+        let mutated_input = Input {
+            request: &request,
+            settings: input.settings,
+            host: input.host,
+            workload: input.workload,
+        };
+        (self.handler)(&mutated_input, &self.kind.decode(&object)?)?;
+        Ok(Admission::Mutate(object))
+    }
 }
 
 impl<S: 'static, V: TemplateViews> ReadTemplate<S> for TemplateRoute<S, V> {
     fn read<'a>(&self, text: &'a [u8]) -> Result<(Pending<'a, S>, usize), serde_json::Error> {
         let (template, used) = self.kind.read::<V::Spec<'a>, V::Metadata<'a>>(text)?;
-        let handler = self.handler;
-        let pending: Pending<'a, S> = Box::new(move |input| handler(input, template?));
+        let route = *self;
+        let pending: Pending<'a, S> = Box::new(move |input| route.run_on(input, template));
         Ok((pending, used))
     }
 
+    fn run<'a>(&self, input: &Input<'_, 'a, S>, raw: &'a RawValue) -> Result<Admission, Rejection> {
+        self.run_on(input, self.kind.decode(raw))
+    }
+
     fn judge<'a>(&self, input: &Input<'_, 'a, S>, raw: &'a RawValue) -> Result<(), Rejection> {
-        (self.handler)(input, self.kind.decode(raw)?)
+        (self.handler)(input, &self.kind.decode(raw)?)
+    }
+}
+
+/// The request with `object` in place of the one it carries: what a
+/// handler judges after a mutation.
+fn with_object<'m>(request: &AdmissionRequest<'m>, object: &'m RawValue) -> AdmissionRequest<'m> {
+    AdmissionRequest {
+        object: Some(object),
+        read_object: None,
+        ..request.clone()
     }
 }
 
@@ -281,33 +345,40 @@ impl<S> Route<S> {
 }
 
 impl<S: 'static> Route<S> {
-    /// The route for one workload kind whose handler is given the pod
-    /// template.
+    /// The route for one workload kind whose handler (and mutator, on a
+    /// mutating route) is given the pod template.
     pub fn template<V: TemplateViews>(
         kind: &'static WorkloadKind,
         operations: &'static [Operation],
         handler: TemplateHandler<S, V>,
+        mutator: Option<TemplateMutator<S, V>>,
     ) -> Self {
+        let route = TemplateRoute {
+            kind,
+            handler,
+            mutator,
+        };
         Route {
             resource: kind.as_resource(),
             operations,
-            handling: Handling::Template(Box::new(TemplateRoute { kind, handler })),
+            handling: Handling::Template(Box::new(route)),
             workload: Some(kind),
             mutator: None,
         }
     }
 
     /// A subresource of a workload kind whose requests carry the workload
-    /// object itself, its handler given the pod template.
+    /// object itself, its handler (and mutator) given the pod template.
     pub fn template_subresource<V: TemplateViews>(
         kind: &'static WorkloadKind,
         subresource: &'static str,
         operations: &'static [Operation],
         handler: TemplateHandler<S, V>,
+        mutator: Option<TemplateMutator<S, V>>,
     ) -> Self {
         Route {
             resource: kind.as_resource().subresource(subresource, kind.kind),
-            ..Route::template(kind, operations, handler)
+            ..Route::template(kind, operations, handler, mutator)
         }
     }
 }
@@ -340,10 +411,11 @@ pub fn workload_routes<S>(
 pub fn template_routes<V: TemplateViews, S: 'static>(
     operations: &'static [Operation],
     handler: TemplateHandler<S, V>,
+    mutator: Option<TemplateMutator<S, V>>,
 ) -> impl Iterator<Item = Route<S>> {
     WORKLOAD_KINDS
         .iter()
-        .map(move |kind| Route::template(kind, operations, handler))
+        .map(move |kind| Route::template(kind, operations, handler, mutator))
 }
 
 /// The Pod entry of the workload table.
@@ -418,35 +490,24 @@ fn dispatch_read<'a, P: Policy>(
         host,
         workload: route.workload,
     };
-    let pending = pending.and_then(|(at, judge)| (at == index).then_some(judge));
+    let pending = pending.and_then(|(at, run)| (at == index).then_some(run));
     let Some(mutated) = route.mutator.map(|m| m(&input)).transpose()?.flatten() else {
-        let verdict = match pending {
-            Some(judge) => judge(&input),
-            None => judge_object(route, &input),
+        return match (pending, &route.handling) {
+            (Some(run), _) => run(&input),
+            (None, Handling::Template(reader)) => reader.run(&input, request.object()?),
+            (None, Handling::Request(handler)) => handler(&input).map(|()| Admission::Accept),
         };
-        return verdict.map(|()| Admission::Accept);
     };
-    let mutated_request = AdmissionRequest {
-        object: Some(&mutated),
-        read_object: None,
-        ..request.clone()
+    let mutated_request = with_object(request, &mutated);
+    let input = Input {
+        request: &mutated_request,
+        ..input
     };
-    judge_object(
-        route,
-        &Input {
-            request: &mutated_request,
-            ..input
-        },
-    )?;
-    Ok(Admission::Mutate(mutated))
-}
-
-/// The route's handler on the request's object as it stands.
-fn judge_object<S>(route: &Route<S>, input: &Input<'_, '_, S>) -> Result<(), Rejection> {
     match &route.handling {
-        Handling::Request(handler) => handler(input),
-        Handling::Template(reader) => reader.judge(input, input.request.object()?),
+        Handling::Request(handler) => handler(&input)?,
+        Handling::Template(reader) => reader.judge(&input, &mutated)?,
     }
+    Ok(Admission::Mutate(mutated))
 }
 
 /// The one "not handled" message: what came, what the policy handles, and

@@ -25,13 +25,14 @@ impl Policy for GpuLimits {
 
     fn routes() -> Vec<Route<settings::Settings>> {
         let mut routes: Vec<_> =
-            template_routes::<validate::Views, _>(WRITES, validate::workload).collect();
+            template_routes::<validate::Views, _>(WRITES, validate::workload, None).collect();
         for subresource in ["ephemeralcontainers", "resize"] {
             routes.push(Route::template_subresource::<validate::Views>(
                 pod_kind(),
                 subresource,
                 WRITES,
                 validate::workload,
+                None,
             ));
         }
         routes.push(Route::new(CONFIG_MAP, WRITES, validate::config_map));

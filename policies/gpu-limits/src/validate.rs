@@ -31,7 +31,7 @@ impl TemplateViews for Views {
 /// A workload's pod spec: GPU counts, memory limits, device env, runtime class.
 pub fn workload(
     input: &Input<'_, '_, Settings>,
-    template: Template<'_, Views>,
+    template: &Template<'_, Views>,
 ) -> Result<(), Rejection> {
     let mut violations = Violations::new();
     pod::check(

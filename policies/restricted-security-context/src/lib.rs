@@ -22,18 +22,17 @@ impl Policy for RestrictedSecurityContext {
     /// Every route mutates first; with `mutate` off (the default) the
     /// mutator returns at once and the handler judges the object as sent.
     fn routes() -> Vec<Route<settings::Settings>> {
+        let mutate = Some(mutate::mutate as shared::policy::TemplateMutator<_, view::Views>);
         let mut routes: Vec<_> =
-            template_routes::<view::Views, _>(WRITES, validate::validate).collect();
+            template_routes::<view::Views, _>(WRITES, validate::validate, mutate).collect();
         routes.push(Route::template_subresource::<view::Views>(
             pod_kind(),
             "ephemeralcontainers",
             WRITES,
             validate::validate,
+            mutate,
         ));
         routes
-            .into_iter()
-            .map(|route| route.mutating(mutate::mutate))
-            .collect()
     }
 }
 

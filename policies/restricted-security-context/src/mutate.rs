@@ -46,12 +46,14 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use shared::Input;
 use shared::kinds::WorkloadKind;
+use shared::policy::Template;
 use shared::projection::{Projection, Shape};
 use shared::request::{Operation, RawValue, decode_view};
 use shared::response::Rejection;
 use shared::views::nullable;
 
 use crate::settings::Settings;
+use crate::view::Views;
 
 /// The three container lists, in PSA's order.
 const LISTS: [&str; 3] = ["initContainers", "containers", "ephemeralContainers"];
@@ -80,8 +82,11 @@ pub fn shape(kind: &WorkloadKind) -> Shape {
     Shape::at(kind.spec_path, Shape::Keys(spec))
 }
 
-/// The mutator of every route.
-pub fn mutate(input: &Input<'_, '_, Settings>) -> Result<Option<Box<RawValue>>, Rejection> {
+/// The mutator of every route, given the template as sent.
+pub fn mutate(
+    input: &Input<'_, '_, Settings>,
+    sent: Option<&Template<'_, Views>>,
+) -> Result<Option<Box<RawValue>>, Rejection> {
     let settings = input.settings;
     if !settings.mutate {
         return Ok(None);
@@ -101,14 +106,10 @@ pub fn mutate(input: &Input<'_, '_, Settings>) -> Result<Option<Box<RawValue>>, 
     // needs (tested: compliant objects get no patch), so it is admitted as
     // sent without decoding the whole object: the common case stays at
     // validate-only cost.
-    let raw = request.object()?;
-    let sent = kind.decode(raw);
-    if sent
-        .and_then(|template| crate::validate::validate(input, template))
-        .is_ok()
-    {
+    if sent.is_some_and(|template| crate::validate::validate(input, template).is_ok()) {
         return Ok(None);
     }
+    let raw = request.object()?;
     // Every JSON text projects but for nesting deeper than serde_json's
     // limit; the handler then judges (and refuses) the request as sent, so
     // returning None never admits anything.

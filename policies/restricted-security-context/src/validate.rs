@@ -16,7 +16,7 @@ use crate::view::{ContainerImage, PodImages, PodSpec, Views};
 /// and the VDI hardening.
 pub fn validate(
     input: &Input<'_, '_, Settings>,
-    template: Template<'_, Views>,
+    template: &Template<'_, Views>,
 ) -> Result<(), Rejection> {
     let (request, settings) = (input.request, input.settings);
     let kind = input.workload()?;

@@ -6,7 +6,7 @@ pub mod rewrite;
 pub mod settings;
 pub mod validate;
 
-use shared::policy::{Policy, Route, WRITES, pod_kind, template_routes};
+use shared::policy::{Policy, Route, TemplateMutator, WRITES, pod_kind, template_routes};
 use shared::vdi::VDI_TEMPLATE;
 
 pub struct TrustedRegistries;
@@ -16,22 +16,24 @@ impl Policy for TrustedRegistries {
     type Settings = settings::Settings;
 
     fn routes() -> Vec<Route<settings::Settings>> {
+        // With `rewrite` set, images go to their mirror first and the
+        // handlers judge the rewritten references; without it the mutators
+        // return at once.
+        let rewrite = Some(rewrite::mutate_workload as TemplateMutator<_, validate::Views>);
         let mut routes: Vec<_> =
-            template_routes::<validate::Views, _>(WRITES, validate::workload).collect();
+            template_routes::<validate::Views, _>(WRITES, validate::workload, rewrite).collect();
         routes.push(Route::template_subresource::<validate::Views>(
             pod_kind(),
             "ephemeralcontainers",
             WRITES,
             validate::workload,
+            rewrite,
         ));
-        routes.push(Route::new(VDI_TEMPLATE, WRITES, validate::vdi_template));
-        // With `rewrite` set, images go to their mirror first and the
-        // handlers judge the rewritten references; without it the mutator
-        // returns at once.
+        routes.push(
+            Route::new(VDI_TEMPLATE, WRITES, validate::vdi_template)
+                .mutating(rewrite::mutate_vdi_template),
+        );
         routes
-            .into_iter()
-            .map(|route| route.mutating(rewrite::mutate))
-            .collect()
     }
 }
 

@@ -23,17 +23,17 @@
 //! metadata change never rolls a workload out or restarts a pod.
 
 use serde::Deserialize;
-use serde::de::IgnoredAny;
 use serde_json::Value;
 use shared::image::{ImageRef, Registry};
 use shared::kinds::WorkloadKind;
+use shared::policy::Template;
 use shared::projection::{Projection, Shape};
 use shared::quote::quote;
 use shared::request::{Operation, RawValue};
 use shared::{Input, Rejection};
 
 use crate::settings::Settings;
-use crate::validate::PodSpec;
+use crate::validate::{PodSpec, Views};
 
 /// One `rewrite` entry of the settings.
 #[derive(Deserialize, Default, Debug, Clone, PartialEq, Eq)]
@@ -246,8 +246,30 @@ pub fn shape(kind: Option<&WorkloadKind>) -> Shape {
     Shape::at(kind.spec_path, Shape::Keys(spec))
 }
 
-/// The mutator of every route.
-pub fn mutate(input: &Input<'_, '_, Settings>) -> Result<Option<Box<RawValue>>, Rejection> {
+/// The mutator of the workload routes, given the template as sent (`false`
+/// for "covered" when it cannot be read: the handler then refuses it).
+pub fn mutate_workload(
+    input: &Input<'_, '_, Settings>,
+    sent: Option<&Template<'_, Views>>,
+) -> Result<Option<Box<RawValue>>, Rejection> {
+    rewrite(input, |rules| {
+        sent.is_some_and(|template| spec_covered(&template.spec, rules))
+    })
+}
+
+/// The mutator of the VDITemplate route.
+pub fn mutate_vdi_template(
+    input: &Input<'_, '_, Settings>,
+) -> Result<Option<Box<RawValue>>, Rejection> {
+    rewrite(input, |rules| template_covered(input, rules))
+}
+
+/// Rewrites the object's covered images, when `covered` says some image
+/// is.
+fn rewrite(
+    input: &Input<'_, '_, Settings>,
+    covered: impl FnOnce(&Rewrites) -> bool,
+) -> Result<Option<Box<RawValue>>, Rejection> {
     if input.settings.rewrite.is_empty() {
         return Ok(None);
     }
@@ -257,7 +279,7 @@ pub fn mutate(input: &Input<'_, '_, Settings>) -> Result<Option<Box<RawValue>>, 
     // Most requests name no image a rule covers (once rewritten, an image
     // stays on the mirror): find that out from the borrowed view the
     // handler reads, and decode the whole object only to rewrite it.
-    if !any_covered(input, &rules) {
+    if !covered(&rules) {
         return Ok(None);
     }
     // Only the images and names are decoded; the rest of the object is
@@ -315,35 +337,32 @@ struct TemplateSpecImage<'a> {
     image: Option<std::borrow::Cow<'a, str>>,
 }
 
-/// Whether some image of the object is covered by a rule (or would give an
+/// Whether some image of the pod template is covered by a rule (or would
+/// give an error).
+fn spec_covered(spec: &PodSpec<'_>, rules: &Rewrites) -> bool {
+    let covered = |image: Option<&str>| image.is_some_and(|i| rules.apply(i) != Ok(None));
+    spec.init_containers
+        .iter()
+        .chain(&spec.containers)
+        .chain(&spec.ephemeral_containers)
+        .any(|c| covered(c.image.as_deref()))
+        || spec
+            .volumes
+            .iter()
+            .any(|v| covered(v.image.as_ref().and_then(|i| i.reference.as_deref())))
+}
+
+/// Whether the VDITemplate's image is covered by a rule (or would give an
 /// error); `false` too when the object cannot be read, which the handler
 /// then refuses.
-fn any_covered(input: &Input<'_, '_, Settings>, rules: &Rewrites) -> bool {
+fn template_covered(input: &Input<'_, '_, Settings>, rules: &Rewrites) -> bool {
     let Ok(raw) = input.request.object() else {
         return false;
     };
-    let covered = |image: Option<&str>| image.is_some_and(|i| rules.apply(i) != Ok(None));
-    match input.workload {
-        Some(kind) => {
-            let Ok(template) = kind.decode::<PodSpec, IgnoredAny>(raw) else {
-                return false;
-            };
-            let spec = &template.spec;
-            spec.init_containers
-                .iter()
-                .chain(&spec.containers)
-                .chain(&spec.ephemeral_containers)
-                .any(|c| covered(c.image.as_deref()))
-                || spec
-                    .volumes
-                    .iter()
-                    .any(|v| covered(v.image.as_ref().and_then(|i| i.reference.as_deref())))
-        }
-        None => shared::request::decode_view::<TemplateImage>(raw, "VDITemplate")
-            .ok()
-            .and_then(|t| t.spec)
-            .is_some_and(|s| covered(s.image.as_deref())),
-    }
+    shared::request::decode_view::<TemplateImage>(raw, "VDITemplate")
+        .ok()
+        .and_then(|t| t.spec)
+        .is_some_and(|s| s.image.is_some_and(|i| rules.apply(&i) != Ok(None)))
 }
 
 struct Rewriter<'r> {

@@ -82,7 +82,7 @@ struct VdiTemplateSpec<'a> {
 /// container lists and the image volumes.
 pub fn workload(
     input: &Input<'_, '_, Settings>,
-    template: Template<'_, Views>,
+    template: &Template<'_, Views>,
 ) -> Result<(), Rejection> {
     let rules = compile(input.settings)?;
     let mut violations = Violations::new();
