@@ -19,6 +19,7 @@ use crate::keys::Keys;
 use crate::ports::{IntOrString, PortSel, Reading, carries_tcp, reached};
 use crate::settings::Compiled;
 use crate::shields::Shields;
+use shared::quote::quote;
 use shared::text::Text;
 use shared::views::nullable;
 
@@ -125,8 +126,9 @@ pub fn check(policy: &CalicoPolicy<'_>, settings: &Compiled, violations: &mut Vi
         let stop = action.eq_ignore_ascii_case("Deny") || action.eq_ignore_ascii_case("Pass");
         if !allow && !stop && !action.eq_ignore_ascii_case("Log") {
             violations.push(format!(
-                "{}.action {action:?} is not a Calico action (Allow, Deny, Pass, Log)",
-                path()
+                "{}.action {} is not a Calico action (Allow, Deny, Pass, Log)",
+                path(),
+                quote(action)
             ));
             continue;
         }

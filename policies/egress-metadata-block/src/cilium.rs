@@ -18,6 +18,7 @@ use crate::ports::{IntOrString, PortSel, Reading, carries_tcp, reached};
 use crate::selector::{Op, Term, matches_init, outside_reach};
 use crate::settings::Compiled;
 use crate::shields::Shields;
+use shared::quote::quote;
 use shared::text::Text;
 use shared::views::nullable;
 
@@ -304,7 +305,8 @@ fn judge_grants(
             judge.grant(&NetSet::everything(), Fix::CiliumDenyOnly, || Label {
                 path: at(),
                 allows: format!(
-                    "allows the CiliumCIDRGroup {group:?}, whose CIDRs cannot be checked at admission and may change later"
+                    "allows the CiliumCIDRGroup {}, whose CIDRs cannot be checked at admission and may change later",
+                    quote(group)
                 ),
             });
         } else if set.cidr_group_selector.is_some() {
@@ -331,12 +333,13 @@ fn judge_grants(
         if let Some(reach) = entity_reach(entity) {
             judge.grant(&reach, Fix::CiliumDeny, || Label {
                 path: at(),
-                allows: format!("allows the entity {entity:?}"),
+                allows: format!("allows the entity {}", quote(entity)),
             });
         } else if !INSIDE_ENTITIES.contains(&entity.as_ref()) {
             violations.push(format!(
-                "{} {entity:?} is not a Cilium entity this policy knows (world, world-ipv4, world-ipv6, all, {})",
+                "{} {} is not a Cilium entity this policy knows (world, world-ipv4, world-ipv6, all, {})",
                 at(),
+                quote(entity),
                 INSIDE_ENTITIES.join(", ")
             ));
         }
@@ -351,7 +354,8 @@ fn judge_grants(
             judge.grant(&NetSet::everything(), Fix::CiliumDenyOnly, || Label {
                 path: format!("{}.toFQDNs[{j}]", path()),
                 allows: format!(
-                    "allows {pattern:?}, which matches names that resolve to metadata endpoints"
+                    "allows {}, which matches names that resolve to metadata endpoints",
+                    quote(pattern)
                 ),
             });
         }

@@ -19,6 +19,7 @@ use shared::violations::Violations;
 
 use crate::ports;
 use crate::shields::{Shields, reach_within};
+use shared::quote::quote;
 
 /// Destinations taken out of later grants, on some metadata ports.
 pub struct Shield {
@@ -223,8 +224,9 @@ pub fn parse_at(
         Ok(net) => Some(net),
         Err(e) => {
             violations.push(format!(
-                "{} {text:?} {e}; write an unambiguous CIDR such as 169.254.169.254/32",
-                path()
+                "{} {} {e}; write an unambiguous CIDR such as 169.254.169.254/32",
+                path(),
+                quote(text)
             ));
             None
         }

@@ -351,8 +351,9 @@ pub fn check(config_map: &ConfigMap<'_>, settings: &Settings, violations: &mut V
             Ok(problems) => {
                 for problem in problems {
                     violations.push(format!(
-                        "data[{key:?}] {problem}; at most {max} sessions may share one physical GPU, set \
-                         replicas between 1 and {max} (maxTimeSlicingReplicas)"
+                        "data[{}] {problem}; at most {max} sessions may share one physical GPU, set \
+                         replicas between 1 and {max} (maxTimeSlicingReplicas)",
+                        quote(key)
                     ));
                 }
             }
@@ -360,8 +361,9 @@ pub fn check(config_map: &ConfigMap<'_>, settings: &Settings, violations: &mut V
     }
     for key in config_map.binary_data.keys() {
         violations.push(format!(
-            "binaryData[{key:?}] cannot be checked, yet the device plugin reads it as a config file too; \
-             move the config to data"
+            "binaryData[{}] cannot be checked, yet the device plugin reads it as a config file too; \
+             move the config to data",
+            quote(key)
         ));
     }
 }

@@ -14,6 +14,7 @@ use crate::reference::Reference;
 use crate::rule::{self, Flavor};
 use crate::settings::{Compiled, Settings};
 use crate::tls_option;
+use shared::quote::quote;
 
 #[derive(Deserialize)]
 #[serde(remote = "Self")]
@@ -157,14 +158,10 @@ fn judge(input: &Input<'_, '_, Settings>, flavor: Flavor) -> Result<(), Rejectio
     let Some(namespace) = namespace else {
         return Err(Rejection::new(format!(
             "{kind} {} has no namespace; Traefik resolves its TLSOption and middlewares in the route's namespace, so it is denied",
-            shared::quote::quote(name)
+            quote(name)
         )));
     };
-    let title = format!(
-        "{kind} {}/{}",
-        shared::quote::quote(namespace),
-        shared::quote::quote(name)
-    );
+    let title = format!("{kind} {}/{}", quote(namespace), quote(name));
     let mut violations = Violations::new();
 
     let label = settings.session_label.as_str();
@@ -182,7 +179,7 @@ fn judge(input: &Input<'_, '_, Settings>, flavor: Flavor) -> Result<(), Rejectio
         if let Some(problem) = hosts::dns_label_problem(session.user) {
             violations.push(format!(
                 "label {label}={} is not a DNS label ({problem}): a session's user becomes the first label of its host",
-                shared::quote::quote(session.user)
+                quote(session.user)
             ));
         }
         if settings.session_domain.is_none() {
@@ -264,7 +261,7 @@ fn check_ownership(
     {
         violations.push(format!(
             "the stored route is the session route of {} ({label}); only that user or a privileged requester may change it, not {}",
-            shared::quote::quote(stored),
+            quote(stored),
             requester.describe()
         ));
     }
@@ -274,7 +271,7 @@ fn check_ownership(
     {
         violations.push(format!(
             "the route is labelled {label}={}; only that user or a privileged requester may publish it, not {}",
-            shared::quote::quote(user),
+            quote(user),
             requester.describe()
         ));
     }
@@ -396,7 +393,7 @@ fn check_tls(
     };
     violations.push(format!(
         "spec.tls.options {} denied: {why}{}",
-        shared::quote::quote(&reference.to_string()),
+        quote(&reference.to_string()),
         if settings.allowed_tls_options.is_empty() {
             String::new()
         } else {
@@ -430,7 +427,7 @@ fn check_plain(spec: &Spec<'_>, namespace: &str, settings: &Compiled, violations
             "spec.tls is required: the route is served on entry point {} without TLS (plain entry points: {plain:?}); add spec.tls with options naming a TLS 1.3 TLSOption{}",
             secure
                 .iter()
-                .map(|e| shared::quote::quote(e).to_string())
+                .map(|e| quote(e).to_string())
                 .collect::<Vec<_>>()
                 .join(", "),
             suggestion(settings, namespace)
@@ -454,7 +451,7 @@ fn check_plain(spec: &Spec<'_>, namespace: &str, settings: &Compiled, violations
                 Ok(reference) if settings.redirect_middlewares.contains(&reference) => {}
                 Ok(reference) => violations.push(format!(
                     "spec.routes[{i}].middlewares[{j}] {} is not a redirect: a route on a plain entry point may use only redirectMiddlewares {redirects:?}",
-                    shared::quote::quote(&reference.to_string())
+                    quote(&reference.to_string())
                 )),
                 Err(e) => violations.push(format!("spec.routes[{i}].middlewares[{j}]: {e}")),
             }
@@ -479,7 +476,7 @@ fn check_rule(text: Option<&str>, place: &str, context: &Context<'_>, violations
         Err(e) => {
             violations.push(format!(
                 "{place} {} cannot be parsed: {e}; fix the rule",
-                shared::quote::quote(text)
+                quote(text)
             ));
             return;
         }
@@ -493,7 +490,7 @@ fn check_rule(text: Option<&str>, place: &str, context: &Context<'_>, violations
     if context.pin_required && !hosts::pinned(&rule) && violations.len() == before {
         violations.push(format!(
             "{place} {} can match a request for any host: every alternative (each side of `||`) needs a positive {}(`...`); `!{}(...)`{} pins nothing",
-            shared::quote::quote(&rule.to_string()),
+            quote(&rule.to_string()),
             host_matcher(context.flavor),
             host_matcher(context.flavor),
             if context.flavor == Flavor::Tcp {
@@ -520,7 +517,7 @@ fn check_host_value(
     violations: &mut Violations,
 ) {
     let settings = context.settings;
-    let quoted = shared::quote::quote(value);
+    let quoted = quote(value);
     if hosts::is_regexp(matcher) {
         if let Some(session) = context.session {
             violations.push(format!(
@@ -551,16 +548,18 @@ fn check_host_value(
                     .any(|d| hosts::is_under(&domain, d))
                 {
                     violations.push(format!(
-                        "{place}: {}({quoted}) matches hosts under {domain:?}, which is not under allowedDomains {:?}",
+                        "{place}: {}({quoted}) matches hosts under {}, which is not under allowedDomains {:?}",
                         matcher.name(),
+                        quote(&domain),
                         settings.allowed_domains
                     ));
                 } else if let Some(sd) = &settings.session_domain
                     && (hosts::is_under(sd, &domain) || hosts::is_under(&domain, sd))
                 {
                     violations.push(format!(
-                        "{place}: {}({quoted}) matches hosts under {domain:?}, which may include session hosts under {sd:?}; only a session's own route may serve those",
-                        matcher.name()
+                        "{place}: {}({quoted}) matches hosts under {}, which may include session hosts under {sd:?}; only a session's own route may serve those",
+                        matcher.name(),
+                        quote(&domain)
                     ));
                 }
             }
@@ -585,7 +584,7 @@ fn check_host_value(
 fn session_matcher(session: &Session<'_>, flavor: Flavor) -> String {
     match &session.host {
         Some(host) => format!("{}(`{host}`)", host_matcher(flavor)),
-        None => format!("the host of {}", shared::quote::quote(session.user)),
+        None => format!("the host of {}", quote(session.user)),
     }
 }
 
@@ -597,9 +596,9 @@ fn check_host(host: &str, place: &str, context: &Context<'_>, violations: &mut V
         if session.host.as_deref() != Some(host) {
             violations.push(format!(
                 "{place}: the session route of {} may match only {}, not host {}",
-                shared::quote::quote(session.user),
+                quote(session.user),
                 session_matcher(session, context.flavor),
-                shared::quote::quote(host)
+                quote(host)
             ));
         }
         return;
@@ -609,7 +608,7 @@ fn check_host(host: &str, place: &str, context: &Context<'_>, violations: &mut V
     {
         violations.push(format!(
             "{place}: host {} is under the session domain {sd:?}, but the route has no {} label; only a session's own route may serve it",
-            shared::quote::quote(host),
+            quote(host),
             settings.session_label
         ));
         return;
@@ -621,7 +620,7 @@ fn check_host(host: &str, place: &str, context: &Context<'_>, violations: &mut V
     {
         violations.push(format!(
             "{place}: host {} is not under allowedDomains {:?}",
-            shared::quote::quote(host),
+            quote(host),
             settings.allowed_domains
         ));
     }
