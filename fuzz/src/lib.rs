@@ -101,7 +101,48 @@ const INTERESTING: &[&str] = &[
     "é",
 ];
 
-fn interesting_value(u: &mut Unstructured<'_>, donor: &Value) -> arbitrary::Result<Value> {
+/// The API server refuses request bodies over 3 MiB, so no policy is ever
+/// sent more; repeated duplication would otherwise grow a seed geometrically
+/// (64 copies a round, 8 rounds) and the fuzzer would measure its own
+/// allocator instead of the policy.
+pub const MAX_PAYLOAD: usize = 3 << 20;
+
+/// About the length of `value` as JSON, counting no further than `limit`.
+pub fn weight(value: &Value, limit: usize) -> usize {
+    fn walk(value: &Value, total: &mut usize, limit: usize) {
+        if *total > limit {
+            return;
+        }
+        match value {
+            Value::Null | Value::Bool(_) | Value::Number(_) => *total += 5,
+            Value::String(s) => *total += s.len() + 2,
+            Value::Array(items) => {
+                *total += 2;
+                for item in items {
+                    *total += 1;
+                    walk(item, total, limit);
+                }
+            }
+            Value::Object(map) => {
+                *total += 2;
+                for (key, item) in map {
+                    *total += key.len() + 4;
+                    walk(item, total, limit);
+                }
+            }
+        }
+    }
+    let mut total = 0;
+    walk(value, &mut total, limit);
+    total
+}
+
+fn interesting_value(
+    u: &mut Unstructured<'_>,
+    donor: &Value,
+    room: usize,
+) -> arbitrary::Result<Value> {
+    let donated = weight(donor, room);
     Ok(match u.int_in_range(0u8..=12)? {
         0 => Value::Null,
         1 => Value::Bool(u.arbitrary()?),
@@ -113,15 +154,17 @@ fn interesting_value(u: &mut Unstructured<'_>, donor: &Value) -> arbitrary::Resu
         7 => json!([]),
         8 => json!({}),
         9 => json!([u.choose(INTERESTING)?]),
-        10 => donor.clone(),
-        11 => json!([donor.clone(), donor.clone()]),
+        10 if donated <= room => donor.clone(),
+        11 if donated * 2 <= room => json!([donor.clone(), donor.clone()]),
+        10 | 11 => Value::Null,
         _ => json!(u.choose(INTERESTING)?.to_string() + &u.arbitrary::<String>()?),
     })
 }
 
 /// Walks to a random node and changes it: replaces it, deletes or adds a key,
 /// duplicates or drops an array element, or retypes a leaf.
-fn mutate_once(u: &mut Unstructured<'_>, root: &mut Value) -> arbitrary::Result<()> {
+/// `room` is how much the value may still grow.
+fn mutate_once(u: &mut Unstructured<'_>, root: &mut Value, room: usize) -> arbitrary::Result<()> {
     let donor = pick(u, root)?.clone();
     let path = path(u, root)?;
     let Some(node) = follow(root, &path) else {
@@ -140,12 +183,13 @@ fn mutate_once(u: &mut Unstructured<'_>, root: &mut Value) -> arbitrary::Result<
             } else {
                 u.arbitrary::<String>()?
             };
-            map.insert(key, interesting_value(u, &donor)?);
+            map.insert(key, interesting_value(u, &donor, room)?);
         }
         (2, Value::Array(items)) if !items.is_empty() => {
             let i = u.choose_index(items.len())?;
             if let Some(item) = items.get(i).cloned() {
-                let copies = u.int_in_range(1usize..=64)?;
+                let fits = room / weight(&item, room).max(1);
+                let copies = u.int_in_range(1usize..=64)?.min(fits);
                 items.extend(std::iter::repeat_n(item, copies));
             }
         }
@@ -162,7 +206,7 @@ fn mutate_once(u: &mut Unstructured<'_>, root: &mut Value) -> arbitrary::Result<
                 _ => *s = s.chars().rev().collect(),
             }
         }
-        (_, node) => *node = interesting_value(u, &donor)?,
+        (_, node) => *node = interesting_value(u, &donor, room)?,
     }
     Ok(())
 }
@@ -222,13 +266,15 @@ fn pick<'v>(u: &mut Unstructured<'_>, root: &'v Value) -> arbitrary::Result<&'v 
     Ok(node)
 }
 
-/// Applies up to 8 mutations chosen by `data` to `seed`.
+/// Applies up to 8 mutations chosen by `data` to `seed`, growing it no
+/// further than [`MAX_PAYLOAD`].
 pub fn mutate(data: &[u8], seed: &Value) -> Value {
     let mut value = seed.clone();
     let mut u = Unstructured::new(data);
     let rounds = u.int_in_range(1u8..=8).unwrap_or(1);
     for _ in 0..rounds {
-        if mutate_once(&mut u, &mut value).is_err() {
+        let room = MAX_PAYLOAD.saturating_sub(weight(&value, MAX_PAYLOAD));
+        if mutate_once(&mut u, &mut value, room).is_err() {
             break;
         }
     }
@@ -236,11 +282,20 @@ pub fn mutate(data: &[u8], seed: &Value) -> Value {
 }
 
 /// The `validate` payload policy-server sends.
-pub fn payload(request: &Value, settings: &Value) -> Vec<u8> {
+pub fn payload(request: &Value, settings: &Value) -> Value {
     let mut map = Map::new();
     map.insert("request".into(), request.clone());
     map.insert("settings".into(), settings.clone());
-    Value::Object(map).to_string().into_bytes()
+    Value::Object(map)
+}
+
+/// One fuzz input as a `validate` payload.
+pub struct Payload {
+    pub bytes: Vec<u8>,
+    /// The payload as a JSON value, when it was built from one (mutations
+    /// of a seed): raw bytes may repeat keys or spell numbers in ways a
+    /// value does not keep, so only these can be respelled and compared.
+    pub value: Option<Value>,
 }
 
 /// Splits the input: the first byte selects the mode (raw bytes as the whole
@@ -319,22 +374,30 @@ fn example_settings(policy: &str) -> Value {
 /// of one of the seed requests with the policy's example settings. Seeds and
 /// settings are read once per process (each target is its own binary, so the
 /// cache holds one policy's seeds): YAML parsing would dominate each run.
-pub fn fuzz_payload(data: &[u8], policy: &str) -> Option<Vec<u8>> {
+pub fn fuzz_payload(data: &[u8], policy: &str) -> Option<Payload> {
     static SEEDS: OnceLock<(Vec<Value>, Value)> = OnceLock::new();
     match mode(data, 64) {
-        Mode::Raw(bytes) => Some(bytes.to_vec()),
+        Mode::Raw(bytes) => Some(Payload {
+            bytes: bytes.to_vec(),
+            value: None,
+        }),
         Mode::Mutate { seed, data } => {
             let (requests, example) =
                 SEEDS.get_or_init(|| (seeds(policy), example_settings(policy)));
             let request = requests.get(seed % requests.len().max(1))?;
-            Some(payload(&mutate(data, request), example))
+            let value = payload(&mutate(data, request), example);
+            Some(Payload {
+                bytes: value.to_string().into_bytes(),
+                value: Some(value),
+            })
         }
     }
 }
 
 /// The invariant: an answer, not an error, and a well-formed one. A rejection
-/// carries a message telling the user what to change.
-pub fn check_answer(answer: Result<Vec<u8>, Box<dyn std::error::Error + Sync + Send>>) {
+/// carries a message telling the user what to change. Returns whether the
+/// request was accepted.
+pub fn check_answer(answer: Result<Vec<u8>, Box<dyn std::error::Error + Sync + Send>>) -> bool {
     let raw = match answer {
         Ok(raw) => raw,
         Err(e) => panic!("validate returned an error instead of a verdict: {e}"),
@@ -344,7 +407,7 @@ pub fn check_answer(answer: Result<Vec<u8>, Box<dyn std::error::Error + Sync + S
         Err(e) => panic!("malformed ValidationResponse: {e}"),
     };
     match response.get("accepted").and_then(Value::as_bool) {
-        Some(true) => {}
+        Some(true) => true,
         Some(false) => {
             let message = response
                 .get("message")
@@ -354,6 +417,7 @@ pub fn check_answer(answer: Result<Vec<u8>, Box<dyn std::error::Error + Sync + S
                 !message.trim().is_empty(),
                 "rejection without a message: {response}"
             );
+            false
         }
         None => panic!("no `accepted` in {response}"),
     }
