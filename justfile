@@ -117,12 +117,15 @@ bench *ARGS: setup
         --noop "$target_dir/{{wasm_target}}/release/noop_policy.wasm" \
         --parse "$target_dir/{{wasm_target}}/release/parse_floor.wasm" --out "$target_dir/bench" {{ARGS}}
 
+# The release build is what `cargo install --path cli` gives users; Cranelift
+# at the dev profile's opt-level 1 compiles modules much more slowly, and
+# that is most of a cold run. The first run builds wasmtime in release (minutes).
 # Time `vdi-guard check` on COUNT generated manifests (cli/bench/generate.py): one cold run
 # (empty compile cache: the modules are compiled) and three warm runs, wall time on all cores.
 bench-cli COUNT="1000": build
     #!/usr/bin/env bash
     set -euo pipefail
-    cargo build --quiet --locked --config 'profile.dev.opt-level=2' -p vdi-guard
+    cargo build --quiet --locked --release -p vdi-guard
     target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
     out="$target_dir/bench-cli"
     python3 cli/bench/generate.py "$out/manifests" {{COUNT}}
@@ -132,7 +135,7 @@ bench-cli COUNT="1000": build
     echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
     for run in cold warm warm warm; do
         printf '%-5s ' "$run"
-        { time "$target_dir/debug/vdi-guard" check "$out/manifests" --output json > "$out/report.json" || [ $? -eq 1 ]; } 2>&1
+        { time "$target_dir/release/vdi-guard" check "$out/manifests" --output json > "$out/report.json" || [ $? -eq 1 ]; } 2>&1
     done
     python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(len(r["results"]), "results:", r["summary"])' "$out/report.json"
 
