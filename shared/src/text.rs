@@ -12,10 +12,41 @@ use std::ops::Deref;
 
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 
-/// Reads as the `str` it holds: `Debug` quotes it like a `Cow<str>` would,
-/// so messages that show it with `{:?}` are unchanged.
-#[derive(Clone, PartialEq, Eq)]
+/// Reads as the `str` it holds: `Debug` quotes it and `Display` writes it
+/// like a `Cow<str>` would, so messages that show it are unchanged; it
+/// compares, orders and defaults (empty) as its text.
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Text<'a>(pub Cow<'a, str>);
+
+impl PartialEq<str> for Text<'_> {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for Text<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<Text<'_>> for String {
+    fn eq(&self, other: &Text<'_>) -> bool {
+        **self == *other.0
+    }
+}
+
+impl PartialEq<Text<'_>> for str {
+    fn eq(&self, other: &Text<'_>) -> bool {
+        *self == *other.0
+    }
+}
+
+impl fmt::Display for Text<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 impl Deref for Text<'_> {
     type Target = str;

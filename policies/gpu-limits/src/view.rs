@@ -1,11 +1,10 @@
 //! Lean serde views of the fields this policy reads, nothing more.
 
-use std::borrow::Cow;
-
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 use shared::containers::NamedContainer;
+use shared::text::Text;
 use shared::views::nullable;
 
 pub use shared::views::Entries;
@@ -20,7 +19,7 @@ pub struct PodSpec<'a> {
     #[serde(default, borrow, deserialize_with = "nullable")]
     pub ephemeral_containers: Vec<Container<'a>>,
     #[serde(default, borrow)]
-    pub runtime_class_name: Option<Cow<'a, str>>,
+    pub runtime_class_name: Option<Text<'a>>,
 }
 shared::pod_spec_view!(PodSpec<'a>, Container<'a>);
 
@@ -28,11 +27,11 @@ shared::pod_spec_view!(PodSpec<'a>, Container<'a>);
 #[serde(rename_all = "camelCase")]
 pub struct Container<'a> {
     #[serde(default, borrow)]
-    pub name: Cow<'a, str>,
+    pub name: Text<'a>,
     /// `Always` on an init container makes it a sidecar that runs for the
     /// pod's whole life, so its GPUs add to the app containers'.
     #[serde(default, borrow)]
-    pub restart_policy: Option<Cow<'a, str>>,
+    pub restart_policy: Option<Text<'a>>,
     #[serde(default, borrow, deserialize_with = "nullable")]
     pub resources: Resources<'a>,
     #[serde(default, borrow, deserialize_with = "nullable")]
@@ -50,7 +49,7 @@ impl NamedContainer for Container<'_> {
 /// Quantities stay raw JSON: a count may arrive as a string (`"1"`, what the
 /// API server sends) or a number (`1`, hand-written JSON), and the exact text
 /// is needed to refuse `1.0` or `1e0`.
-pub type ResourceList<'a> = Entries<Cow<'a, str>, &'a RawValue>;
+pub type ResourceList<'a> = Entries<Text<'a>, &'a RawValue>;
 
 #[derive(Deserialize, Default)]
 pub struct Resources<'a> {
@@ -64,9 +63,9 @@ pub struct Resources<'a> {
 #[serde(rename_all = "camelCase")]
 pub struct EnvVar<'a> {
     #[serde(default, borrow)]
-    pub name: Cow<'a, str>,
+    pub name: Text<'a>,
     #[serde(default, borrow)]
-    pub value: Option<Cow<'a, str>>,
+    pub value: Option<Text<'a>>,
     #[serde(default)]
     pub value_from: Option<IgnoredAny>,
 }
@@ -74,15 +73,15 @@ pub struct EnvVar<'a> {
 #[derive(Deserialize)]
 pub struct EnvFromSource<'a> {
     #[serde(default, borrow)]
-    pub prefix: Option<Cow<'a, str>>,
+    pub prefix: Option<Text<'a>>,
 }
 
 #[derive(Deserialize, Default)]
 pub struct ObjectMeta<'a> {
     #[serde(default, borrow)]
-    pub name: Option<Cow<'a, str>>,
+    pub name: Option<Text<'a>>,
     #[serde(default, borrow)]
-    pub namespace: Option<Cow<'a, str>>,
+    pub namespace: Option<Text<'a>>,
 }
 
 #[cfg(test)]

@@ -6,13 +6,13 @@
 //! `null` is accepted wherever Kubernetes' own JSON decoding accepts it
 //! (it means "unset"), so manifests converted from YAML decode the same way.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use shared::containers::{NamedContainer, PodSpecView};
 use shared::policy::TemplateViews;
+use shared::text::Text;
 use shared::views::nullable;
 
 // Every view decodes from JSON objects only (see `shared::map_only!`).
@@ -53,7 +53,7 @@ impl TemplateViews for Views {
 #[serde(remote = "Self")]
 pub struct Metadata<'a> {
     #[serde(default, borrow, deserialize_with = "nullable")]
-    pub annotations: BTreeMap<Cow<'a, str>, Cow<'a, str>>,
+    pub annotations: BTreeMap<Text<'a>, Text<'a>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -111,7 +111,7 @@ impl<'a> PodSpec<'a> {
 #[serde(remote = "Self")]
 pub struct PodOs<'a> {
     #[serde(default, borrow, deserialize_with = "nullable")]
-    pub name: Cow<'a, str>,
+    pub name: Text<'a>,
 }
 
 #[derive(Deserialize, Default)]
@@ -139,9 +139,9 @@ pub struct PodSecurityContext<'a> {
 #[serde(rename_all = "camelCase")]
 pub struct Container<'a> {
     #[serde(default, borrow, deserialize_with = "nullable")]
-    pub name: Cow<'a, str>,
+    pub name: Text<'a>,
     #[serde(default, borrow, deserialize_with = "nullable")]
-    pub image: Cow<'a, str>,
+    pub image: Text<'a>,
     #[serde(default, borrow)]
     pub security_context: Option<SecurityContext<'a>>,
     #[serde(default, deserialize_with = "nullable")]
@@ -185,7 +185,7 @@ pub struct SecurityContext<'a> {
     #[serde(default)]
     pub windows_options: Option<WindowsOptions>,
     #[serde(default, borrow)]
-    pub proc_mount: Option<Cow<'a, str>>,
+    pub proc_mount: Option<Text<'a>>,
     #[serde(default)]
     pub read_only_root_filesystem: Option<bool>,
 }
@@ -194,9 +194,9 @@ pub struct SecurityContext<'a> {
 #[serde(remote = "Self")]
 pub struct Capabilities<'a> {
     #[serde(default, borrow, deserialize_with = "nullable")]
-    pub add: Vec<Cow<'a, str>>,
+    pub add: Vec<Text<'a>>,
     #[serde(default, borrow, deserialize_with = "nullable")]
-    pub drop: Vec<Cow<'a, str>>,
+    pub drop: Vec<Text<'a>>,
 }
 
 /// `seccompProfile` / `appArmorProfile`: only the type is checked.
@@ -204,18 +204,18 @@ pub struct Capabilities<'a> {
 #[serde(remote = "Self")]
 pub struct ProfileType<'a> {
     #[serde(default, borrow, rename = "type", deserialize_with = "nullable")]
-    pub kind: Cow<'a, str>,
+    pub kind: Text<'a>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(remote = "Self")]
 pub struct SeLinuxOptions<'a> {
     #[serde(default, borrow, rename = "type", deserialize_with = "nullable")]
-    pub kind: Cow<'a, str>,
+    pub kind: Text<'a>,
     #[serde(default, borrow, deserialize_with = "nullable")]
-    pub user: Cow<'a, str>,
+    pub user: Text<'a>,
     #[serde(default, borrow, deserialize_with = "nullable")]
-    pub role: Cow<'a, str>,
+    pub role: Text<'a>,
 }
 
 #[derive(Deserialize, Default)]
@@ -230,7 +230,7 @@ pub struct WindowsOptions {
 #[serde(remote = "Self")]
 pub struct Sysctl<'a> {
     #[serde(default, borrow, deserialize_with = "nullable")]
-    pub name: Cow<'a, str>,
+    pub name: Text<'a>,
 }
 
 #[derive(Deserialize, Default)]
@@ -257,7 +257,7 @@ pub struct Handler<'a> {
 #[serde(remote = "Self")]
 pub struct HostField<'a> {
     #[serde(default, borrow, deserialize_with = "nullable")]
-    pub host: Cow<'a, str>,
+    pub host: Text<'a>,
 }
 
 #[derive(Deserialize, Default)]
@@ -275,8 +275,8 @@ pub struct Lifecycle<'a> {
 /// carries a service account token.
 #[derive(Default)]
 pub struct Volume<'a> {
-    pub name: Cow<'a, str>,
-    pub sources: Vec<Cow<'a, str>>,
+    pub name: Text<'a>,
+    pub sources: Vec<Text<'a>>,
     pub projects_service_account_token: bool,
 }
 
@@ -304,12 +304,10 @@ impl<'de: 'a, 'a> Deserialize<'de> for Volume<'a> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Volume<'de>, A::Error> {
                 let mut volume = Volume::default();
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                while let Some(key) = map.next_key::<Text<'de>>()? {
                     match key.as_ref() {
                         "name" => {
-                            volume.name = map
-                                .next_value::<Option<Cow<'de, str>>>()?
-                                .unwrap_or_default()
+                            volume.name = map.next_value::<Option<Text<'de>>>()?.unwrap_or_default()
                         }
                         "projected" => {
                             if let Some(projected) = map.next_value::<Option<Projected>>()? {
@@ -358,7 +356,7 @@ pub struct PodSpecImages<'a> {
 #[serde(remote = "Self")]
 pub struct ContainerImage<'a> {
     #[serde(default, borrow, deserialize_with = "nullable")]
-    pub name: Cow<'a, str>,
+    pub name: Text<'a>,
     #[serde(default, borrow, deserialize_with = "nullable")]
-    pub image: Cow<'a, str>,
+    pub image: Text<'a>,
 }

@@ -1,13 +1,12 @@
 //! Finding every image of an object and judging each one.
 
-use std::borrow::Cow;
-
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use shared::containers::{NamedContainer, walk};
 use shared::image::ImageRef;
 use shared::policy::{Template, TemplateViews};
 use shared::quote::quote;
+use shared::text::Text;
 use shared::views::nullable;
 use shared::{Input, Rejection, Violations};
 
@@ -40,9 +39,9 @@ shared::pod_spec_view!(PodSpec<'a>, Container<'a>);
 #[derive(Deserialize)]
 pub struct Container<'a> {
     #[serde(default, borrow)]
-    pub name: Cow<'a, str>,
+    pub name: Text<'a>,
     #[serde(default, borrow)]
-    pub image: Option<Cow<'a, str>>,
+    pub image: Option<Text<'a>>,
 }
 
 impl NamedContainer for Container<'_> {
@@ -55,7 +54,7 @@ impl NamedContainer for Container<'_> {
 #[derive(Deserialize)]
 pub struct Volume<'a> {
     #[serde(default, borrow)]
-    pub name: Cow<'a, str>,
+    pub name: Text<'a>,
     #[serde(default, borrow)]
     pub image: Option<ImageVolume<'a>>,
 }
@@ -63,7 +62,7 @@ pub struct Volume<'a> {
 #[derive(Deserialize)]
 pub struct ImageVolume<'a> {
     #[serde(default, borrow)]
-    pub reference: Option<Cow<'a, str>>,
+    pub reference: Option<Text<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -75,7 +74,7 @@ struct VdiTemplate<'a> {
 #[derive(Deserialize)]
 struct VdiTemplateSpec<'a> {
     #[serde(default, borrow)]
-    image: Option<Cow<'a, str>>,
+    image: Option<Text<'a>>,
 }
 
 /// Every image of a workload's pod spec must be trusted: all three
