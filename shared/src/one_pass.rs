@@ -5,7 +5,8 @@
 //! text: two full scans of the largest part of the request. policy-server
 //! writes the AdmissionRequest's `kind` (and `subResource`, `operation`,
 //! `userInfo`) before `object`, so when this reader reaches the object it
-//! can pick the route and decode the route's view in place, once.
+//! can pick the route and decode the route's view (a pod template, or the
+//! object as a whole) in place, once.
 //!
 //! Only the envelope's punctuation is read here; every key and value is
 //! decoded by serde_json from where it starts ([`read_value`]), with the
@@ -16,15 +17,15 @@
 //! trailing text. For those it answers `None` and the caller takes the
 //! general path, which gives the verdict and words the error. An object
 //! that comes before the kind (other clients, hand-written requests,
-//! fixtures) is captured as on the general path, and a route that does not
-//! take a pod template reads the captured text as before.
+//! fixtures) is captured as on the general path, and a route whose handler
+//! reads the request itself reads the captured text as before.
 
 use std::borrow::Cow;
 
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
-use crate::policy::{Handling, Pending, Prepared, ReadTemplate, Route};
+use crate::policy::{Handling, Pending, Prepared, ReadView, Route};
 use crate::request::{
     AdmissionRequest, GroupVersionKind, Operation, Payload, RawValue, UserInfo, read_value,
 };
@@ -94,7 +95,7 @@ fn read_request<'a, S>(
         "object" => {
             let reader = kind.as_ref().and_then(|kind| {
                 let subresource = sub_resource.as_ref().map(|s| s.as_deref());
-                template_route(routes, kind, subresource, operation)
+                view_route(routes, kind, subresource, operation)
             });
             let read = match (cursor.peek()?, reader) {
                 (b'n', _) | (_, None) => Object::Captured(cursor.value()?),
@@ -128,18 +129,18 @@ fn read_request<'a, S>(
     Some((request, pending))
 }
 
-/// The route whose handler takes a pod template and that the request comes
-/// to, as far as the fields read before the object tell: a subresource not
+/// The route whose handler takes a view of the object and that the request
+/// comes to, as far as the fields read before the object tell: a subresource not
 /// yet read is taken to be none (the common case), an operation not yet
 /// read to be the route's. A guess that the rest of the request proves
 /// wrong costs a second scan of the object, never a different verdict:
 /// the judgment is taken only for the route the request does come to.
-fn template_route<'r, S>(
+fn view_route<'r, S>(
     routes: &'r [Route<S>],
     kind: &GroupVersionKind<'_>,
     subresource: Option<Option<&str>>,
     operation: Option<Operation>,
-) -> Option<(usize, &'r dyn ReadTemplate<S>)> {
+) -> Option<(usize, &'r dyn ReadView<S>)> {
     let subresource = subresource.flatten().filter(|s| !s.is_empty());
     let (index, route) = routes.iter().enumerate().find(|(_, r)| {
         r.resource.is_kind(kind)
@@ -147,7 +148,7 @@ fn template_route<'r, S>(
             && operation.is_none_or(|op| r.operations.contains(&op))
     })?;
     match &route.handling {
-        Handling::Template(reader) => Some((index, reader.as_ref())),
+        Handling::View(reader) => Some((index, reader.as_ref())),
         Handling::Request(_) => None,
     }
 }
@@ -233,8 +234,8 @@ impl<'a> Cursor<'a> {
 mod tests {
     use super::*;
     use crate::policy::{
-        Admission, Input, NoCluster, Policy, Resource, Route, Template, TemplateViews, WRITES,
-        dispatch, pod_kind, template_routes,
+        Admission, Input, NoCluster, ObjectView, Policy, Resource, Route, Template, TemplateViews,
+        WRITES, dispatch, pod_kind, template_routes,
     };
     use crate::response::Rejection;
     use crate::settings::PolicySettings;
@@ -349,6 +350,32 @@ mod tests {
         }
     }
 
+    /// An object route's view: what a VDITemplate says of itself.
+    struct Denial;
+
+    impl ObjectView for Denial {
+        type Object<'a> = Denied<'a>;
+    }
+
+    #[derive(Deserialize)]
+    struct Denied<'a> {
+        #[serde(default, borrow)]
+        deny: Option<Text<'a>>,
+    }
+
+    fn judge_denial(input: &Input<'_, '_, Settings>, object: &Denied<'_>) -> Result<(), Rejection> {
+        match &object.deny {
+            Some(why) => Err(Rejection::new(format!(
+                "{} denied: {why}",
+                input.request.kind
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    const TEMPLATES: Resource =
+        Resource::new("vdi.kasm.io", "v1alpha1", "VDITemplate", "vditemplates");
+
     const SESSIONS: Resource =
         Resource::new("vdi.kasm.io", "v1alpha1", "VDISession", "vdisessions");
 
@@ -380,6 +407,7 @@ mod tests {
                 )
                 .mutating(fill_name),
             );
+            routes.push(Route::object::<Denial>(TEMPLATES, WRITES, judge_denial));
             routes
         }
     }
@@ -477,6 +505,8 @@ mod tests {
         delete["oldObject"] = ok.clone();
         let mut no_object = request(core("Pod"), "CREATE", Value::Null);
         no_object.as_object_mut().unwrap().remove("object");
+        let vdi_template =
+            json!({"group": "vdi.kasm.io", "version": "v1alpha1", "kind": "VDITemplate"});
         let mut escaped = request(core("Pod"), "CREATE", privileged.clone());
         escaped["userInfo"]["username"] = json!("a\u{e9}\"b");
         vec![
@@ -609,6 +639,31 @@ mod tests {
                 None,
             ),
             (
+                "template denied",
+                request(
+                    vdi_template.clone(),
+                    "CREATE",
+                    json!({"deny": "no", "spec": {}}),
+                ),
+                None,
+            ),
+            (
+                "template accepted",
+                request(vdi_template.clone(), "UPDATE", json!({"spec": {"deny": 1}}))
+                    .as_object()
+                    .unwrap()
+                    .clone()
+                    .into_iter()
+                    .chain([("oldObject".to_string(), json!({}))])
+                    .collect(),
+                None,
+            ),
+            (
+                "template of wrong type",
+                request(vdi_template, "CREATE", json!({"deny": 5})),
+                None,
+            ),
+            (
                 "unknown operation",
                 request(core("Pod"), "PATCH", ok.clone()),
                 None,
@@ -622,10 +677,11 @@ mod tests {
     }
 
     /// The cases whose object the one-pass reader does not read into a
-    /// view: no template route for it, no object, or a text it leaves to
+    /// view: no view-taking route for it, no object, or a text it leaves to
     /// the general path.
-    const NOT_READ_ONCE: [&str; 10] = [
+    const NOT_READ_ONCE: [&str; 11] = [
         "session",
+        "template of wrong type",
         "unhandled subresource",
         "undeclared delete",
         "no object",

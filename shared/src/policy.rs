@@ -31,7 +31,7 @@ use serde::Deserialize;
 
 use crate::host::KubernetesHost;
 use crate::kinds::{PodTemplate, WORKLOAD_KINDS, WorkloadKind};
-use crate::request::{AdmissionRequest, Operation, Payload, RawValue};
+use crate::request::{AdmissionRequest, Operation, Payload, RawValue, decode_view, read_value};
 use crate::response::{Rejection, respond};
 use crate::settings::PolicySettings;
 
@@ -173,24 +173,55 @@ pub(crate) type Prepared<'a, S> = Option<(usize, Pending<'a, S>)>;
 pub enum Handling<S> {
     /// It reads the request itself.
     Request(Handler<S>),
-    /// It is given the workload's pod template.
-    Template(Box<dyn ReadTemplate<S>>),
+    /// It is given a view of the object (the workload's pod template, or
+    /// the object as a whole), decoded for it.
+    View(Box<dyn ReadView<S>>),
 }
 
-/// A template handler with its views erased, so that routes of different
-/// views share one table.
-pub trait ReadTemplate<S> {
-    /// Decodes the template from the JSON value at the start of `text` into
+/// A view-taking handler with its view types erased, so that routes of
+/// different views share one table.
+pub trait ReadView<S> {
+    /// Decodes the view from the JSON value at the start of `text` into
     /// the route's judgment (mutator, then handler), with the bytes the
     /// value took.
     fn read<'a>(&self, text: &'a [u8]) -> Result<(Pending<'a, S>, usize), serde_json::Error>;
 
-    /// Decodes the template from `raw` and judges it (mutator, then handler).
+    /// Decodes the view from `raw` and judges it (mutator, then handler).
     fn run<'a>(&self, input: &Input<'_, 'a, S>, raw: &'a RawValue) -> Result<Admission, Rejection>;
 
-    /// Decodes the template from `raw` and runs the handler alone (on an
+    /// Decodes the view from `raw` and runs the handler alone (on an
     /// object a mutator made).
     fn judge<'a>(&self, input: &Input<'_, 'a, S>, raw: &'a RawValue) -> Result<(), Rejection>;
+}
+
+/// The view an object route's handler reads of the whole object, named
+/// for every lifetime (as [`TemplateViews`] names a template's).
+pub trait ObjectView: 'static {
+    type Object<'a>: Deserialize<'a> + 'a;
+}
+
+/// A handler given the object as `V` views it, decoded for it.
+pub type ObjectHandler<S, V> =
+    for<'r, 'a> fn(&Input<'r, 'a, S>, &<V as ObjectView>::Object<'a>) -> Result<(), Rejection>;
+
+struct ObjectRoute<S, V: ObjectView>(ObjectHandler<S, V>);
+
+impl<S: 'static, V: ObjectView> ReadView<S> for ObjectRoute<S, V> {
+    fn read<'a>(&self, text: &'a [u8]) -> Result<(Pending<'a, S>, usize), serde_json::Error> {
+        let (object, used) = read_value::<V::Object<'a>>(text)?;
+        let handler = self.0;
+        let pending: Pending<'a, S> =
+            Box::new(move |input| handler(input, &object).map(|()| Admission::Accept));
+        Ok((pending, used))
+    }
+
+    fn run<'a>(&self, input: &Input<'_, 'a, S>, raw: &'a RawValue) -> Result<Admission, Rejection> {
+        self.judge(input, raw).map(|()| Admission::Accept)
+    }
+
+    fn judge<'a>(&self, input: &Input<'_, 'a, S>, raw: &'a RawValue) -> Result<(), Rejection> {
+        (self.0)(input, &decode_view(raw, &input.request.kind.kind)?)
+    }
 }
 
 struct TemplateRoute<S, V: TemplateViews> {
@@ -234,7 +265,7 @@ impl<S, V: TemplateViews> TemplateRoute<S, V> {
     }
 }
 
-impl<S: 'static, V: TemplateViews> ReadTemplate<S> for TemplateRoute<S, V> {
+impl<S: 'static, V: TemplateViews> ReadView<S> for TemplateRoute<S, V> {
     fn read<'a>(&self, text: &'a [u8]) -> Result<(Pending<'a, S>, usize), serde_json::Error> {
         let (template, used) = self.kind.read::<V::Spec<'a>, V::Metadata<'a>>(text)?;
         let route = *self;
@@ -345,6 +376,21 @@ impl<S> Route<S> {
 }
 
 impl<S: 'static> Route<S> {
+    /// A route whose handler is given the object as `V` views it.
+    pub fn object<V: ObjectView>(
+        resource: Resource,
+        operations: &'static [Operation],
+        handler: ObjectHandler<S, V>,
+    ) -> Self {
+        Route {
+            resource,
+            operations,
+            handling: Handling::View(Box::new(ObjectRoute(handler))),
+            workload: None,
+            mutator: None,
+        }
+    }
+
     /// The route for one workload kind whose handler (and mutator, on a
     /// mutating route) is given the pod template.
     pub fn template<V: TemplateViews>(
@@ -361,7 +407,7 @@ impl<S: 'static> Route<S> {
         Route {
             resource: kind.as_resource(),
             operations,
-            handling: Handling::Template(Box::new(route)),
+            handling: Handling::View(Box::new(route)),
             workload: Some(kind),
             mutator: None,
         }
@@ -494,7 +540,7 @@ fn dispatch_read<'a, P: Policy>(
     let Some(mutated) = route.mutator.map(|m| m(&input)).transpose()?.flatten() else {
         return match (pending, &route.handling) {
             (Some(run), _) => run(&input),
-            (None, Handling::Template(reader)) => reader.run(&input, request.object()?),
+            (None, Handling::View(reader)) => reader.run(&input, request.object()?),
             (None, Handling::Request(handler)) => handler(&input).map(|()| Admission::Accept),
         };
     };
@@ -505,7 +551,7 @@ fn dispatch_read<'a, P: Policy>(
     };
     match &route.handling {
         Handling::Request(handler) => handler(&input)?,
-        Handling::Template(reader) => reader.judge(&input, &mutated)?,
+        Handling::View(reader) => reader.judge(&input, &mutated)?,
     }
     Ok(Admission::Mutate(mutated))
 }

@@ -70,16 +70,17 @@ impl Policy for EgressMetadataBlock {
     type Settings = settings::Settings;
 
     fn routes() -> Vec<Route<settings::Settings>> {
+        use validate::{CalicoView, CiliumView, KubernetesView};
         let mut routes = vec![
-            Route::new(NETWORK_POLICY, WRITES, validate::kubernetes),
-            Route::new(CILIUM_NETWORK_POLICY, WRITES, validate::cilium_namespaced),
-            Route::new(
+            Route::object::<KubernetesView>(NETWORK_POLICY, WRITES, validate::kubernetes),
+            Route::object::<CiliumView>(CILIUM_NETWORK_POLICY, WRITES, validate::cilium_namespaced),
+            Route::object::<CiliumView>(
                 CILIUM_CLUSTERWIDE_NETWORK_POLICY,
                 WRITES,
                 validate::cilium_clusterwide,
             ),
         ];
-        routes.extend(CALICO.map(|r| Route::new(r, WRITES, validate::calico)));
+        routes.extend(CALICO.map(|r| Route::object::<CalicoView>(r, WRITES, validate::calico)));
         routes
     }
 }

@@ -3,49 +3,79 @@
 //! into one rejection.
 
 use shared::Input;
-use shared::request::{AdmissionRequest, decode_view};
+use shared::policy::ObjectView;
+use shared::request::AdmissionRequest;
 use shared::response::Rejection;
 use shared::violations::Violations;
 
 use crate::settings::{Compiled, Settings};
 use crate::{calico, cilium, kubernetes};
 
+/// The dialects' views of the whole object, as the routes are given them.
+pub struct KubernetesView;
+
+impl ObjectView for KubernetesView {
+    type Object<'a> = kubernetes::NetworkPolicy<'a>;
+}
+
+pub struct CiliumView;
+
+impl ObjectView for CiliumView {
+    type Object<'a> = cilium::CiliumPolicy<'a>;
+}
+
+pub struct CalicoView;
+
+impl ObjectView for CalicoView {
+    type Object<'a> = calico::CalicoPolicy<'a>;
+}
+
 /// Kubernetes `networking.k8s.io/v1` NetworkPolicy.
-pub fn kubernetes(input: &Input<'_, '_, Settings>) -> Result<(), Rejection> {
-    judge(input, |raw, kind, compiled, violations| {
-        kubernetes::check(&decode_view(raw, kind)?, compiled, violations);
-        Ok(())
+pub fn kubernetes(
+    input: &Input<'_, '_, Settings>,
+    policy: &kubernetes::NetworkPolicy<'_>,
+) -> Result<(), Rejection> {
+    judge(input, |compiled, violations| {
+        kubernetes::check(policy, compiled, violations)
     })
 }
 
 /// Cilium's namespaced CiliumNetworkPolicy.
-pub fn cilium_namespaced(input: &Input<'_, '_, Settings>) -> Result<(), Rejection> {
-    judge(input, |raw, kind, compiled, violations| {
-        cilium::check(&decode_view(raw, kind)?, false, compiled, violations);
-        Ok(())
+pub fn cilium_namespaced(
+    input: &Input<'_, '_, Settings>,
+    policy: &cilium::CiliumPolicy<'_>,
+) -> Result<(), Rejection> {
+    judge(input, |compiled, violations| {
+        cilium::check(policy, false, compiled, violations)
     })
 }
 
 /// Cilium's CiliumClusterwideNetworkPolicy.
-pub fn cilium_clusterwide(input: &Input<'_, '_, Settings>) -> Result<(), Rejection> {
-    judge(input, |raw, kind, compiled, violations| {
-        cilium::check(&decode_view(raw, kind)?, true, compiled, violations);
-        Ok(())
+pub fn cilium_clusterwide(
+    input: &Input<'_, '_, Settings>,
+    policy: &cilium::CiliumPolicy<'_>,
+) -> Result<(), Rejection> {
+    judge(input, |compiled, violations| {
+        cilium::check(policy, true, compiled, violations)
     })
 }
 
 /// Calico's NetworkPolicy and GlobalNetworkPolicy, in either API group.
-pub fn calico(input: &Input<'_, '_, Settings>) -> Result<(), Rejection> {
-    judge(input, |raw, kind, compiled, violations| {
-        calico::check(&decode_view(raw, kind)?, compiled, violations);
-        Ok(())
+pub fn calico(
+    input: &Input<'_, '_, Settings>,
+    policy: &calico::CalicoPolicy<'_>,
+) -> Result<(), Rejection> {
+    judge(input, |compiled, violations| {
+        calico::check(policy, compiled, violations)
     })
 }
 
-type Dialect<'a> =
-    fn(&'a shared::request::RawValue, &str, &Compiled, &mut Violations) -> Result<(), Rejection>;
-
-fn judge<'a>(input: &Input<'_, 'a, Settings>, dialect: Dialect<'a>) -> Result<(), Rejection> {
+/// The settings compiled, the dialect's check, one rejection for all it
+/// found.
+fn judge(
+    input: &Input<'_, '_, Settings>,
+    check: impl FnOnce(&Compiled, &mut Violations),
+) -> Result<(), Rejection> {
     let compiled = input
         .settings
         .compile()
@@ -53,7 +83,7 @@ fn judge<'a>(input: &Input<'_, 'a, Settings>, dialect: Dialect<'a>) -> Result<()
     let request = input.request;
     let kind = request.kind.kind.as_ref();
     let mut violations = Violations::new();
-    dialect(request.object()?, kind, &compiled, &mut violations)?;
+    check(&compiled, &mut violations);
     violations.into_result(&format!(
         "{kind}{} lets pods reach cloud metadata endpoints, which hand out the node's credentials",
         subject(request)
