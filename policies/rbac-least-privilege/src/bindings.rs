@@ -28,13 +28,19 @@ use crate::subjects::{Identity, everyone, wrong_kind};
 use crate::view::{Binding, Subject, text};
 
 /// The route handler for `rbac.authorization.k8s.io/v1` `rolebindings`.
-pub fn role_binding(input: &Input<'_, '_, Settings>) -> Result<(), Rejection> {
-    judge(input, true)
+pub fn role_binding(
+    input: &Input<'_, '_, Settings>,
+    binding: &Binding<'_>,
+) -> Result<(), Rejection> {
+    judge(input, binding, true)
 }
 
 /// The route handler for `rbac.authorization.k8s.io/v1` `clusterrolebindings`.
-pub fn cluster_role_binding(input: &Input<'_, '_, Settings>) -> Result<(), Rejection> {
-    judge(input, false)
+pub fn cluster_role_binding(
+    input: &Input<'_, '_, Settings>,
+    binding: &Binding<'_>,
+) -> Result<(), Rejection> {
+    judge(input, binding, false)
 }
 
 /// The ClusterRoleBindings (each to the ClusterRole of its own name) that
@@ -61,10 +67,13 @@ fn builtin_public(binding_name: &str, role: Option<RoleId<'_>>, identity: &Ident
     })
 }
 
-fn judge(input: &Input<'_, '_, Settings>, namespaced: bool) -> Result<(), Rejection> {
+fn judge(
+    input: &Input<'_, '_, Settings>,
+    binding: &Binding<'_>,
+    namespaced: bool,
+) -> Result<(), Rejection> {
     let settings = compile(input.settings)?;
     let request = input.request;
-    let binding: Binding<'_> = request.decode_object()?;
     let name = text(&binding.metadata.name)
         .or(request.name.as_deref())
         .unwrap_or_default();
@@ -72,7 +81,7 @@ fn judge(input: &Input<'_, '_, Settings>, namespaced: bool) -> Result<(), Reject
         .or(request.namespace.as_deref())
         .unwrap_or_default();
     let mut violations = Violations::new();
-    let role = role_ref(&binding, namespaced.then_some(namespace), &mut violations);
+    let role = role_ref(binding, namespaced.then_some(namespace), &mut violations);
     let protected = role.filter(|r| any_matches(&settings.protected_roles, *r));
     let cluster_binding = !namespaced;
     for (i, subject) in binding.subjects.iter().enumerate() {

@@ -42,11 +42,16 @@ impl Policy for RbacLeastPrivilege {
     type Settings = settings::Settings;
 
     fn routes() -> Vec<Route<settings::Settings>> {
+        use view::{BindingView, RoleView};
         vec![
-            Route::new(ROLE, WRITES, roles::role),
-            Route::new(CLUSTER_ROLE, WRITES, roles::cluster_role),
-            Route::new(ROLE_BINDING, WRITES, bindings::role_binding),
-            Route::new(CLUSTER_ROLE_BINDING, WRITES, bindings::cluster_role_binding),
+            Route::object::<RoleView>(ROLE, WRITES, roles::role),
+            Route::object::<RoleView>(CLUSTER_ROLE, WRITES, roles::cluster_role),
+            Route::object::<BindingView>(ROLE_BINDING, WRITES, bindings::role_binding),
+            Route::object::<BindingView>(
+                CLUSTER_ROLE_BINDING,
+                WRITES,
+                bindings::cluster_role_binding,
+            ),
         ]
     }
 }

@@ -11,13 +11,16 @@ use crate::settings::{Compiled, Settings};
 use crate::view::{RoleObject, text};
 
 /// The route handler for `rbac.authorization.k8s.io/v1` `roles`.
-pub fn role(input: &Input<'_, '_, Settings>) -> Result<(), Rejection> {
-    judge(input, true)
+pub fn role(input: &Input<'_, '_, Settings>, object: &RoleObject<'_>) -> Result<(), Rejection> {
+    judge(input, object, true)
 }
 
 /// The route handler for `rbac.authorization.k8s.io/v1` `clusterroles`.
-pub fn cluster_role(input: &Input<'_, '_, Settings>) -> Result<(), Rejection> {
-    judge(input, false)
+pub fn cluster_role(
+    input: &Input<'_, '_, Settings>,
+    object: &RoleObject<'_>,
+) -> Result<(), Rejection> {
+    judge(input, object, false)
 }
 
 /// The settings, parsed; policy-server validated them at load, so an error
@@ -28,10 +31,13 @@ pub fn compile(settings: &Settings) -> Result<Compiled<'_>, Rejection> {
         .map_err(|e| Rejection::new(format!("the policy settings are invalid: {e}")))
 }
 
-fn judge(input: &Input<'_, '_, Settings>, namespaced: bool) -> Result<(), Rejection> {
+fn judge(
+    input: &Input<'_, '_, Settings>,
+    object: &RoleObject<'_>,
+    namespaced: bool,
+) -> Result<(), Rejection> {
     let settings = compile(input.settings)?;
     let request = input.request;
-    let object: RoleObject<'_> = request.decode_object()?;
     // The API server puts the (possibly generated) name and the namespace
     // into the object before validating admission; the request's are the
     // fallback for objects replayed without them.

@@ -12,6 +12,7 @@ use std::ops::Range;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
+use shared::policy::ObjectView;
 use shared::text::Text;
 use shared::views::nullable;
 
@@ -22,6 +23,19 @@ pub struct Metadata<'a> {
     pub name: Option<Text<'a>>,
     #[serde(default, borrow)]
     pub namespace: Option<Text<'a>>,
+}
+
+/// The views the routes are given: a role, a binding.
+pub struct RoleView;
+
+impl ObjectView for RoleView {
+    type Object<'a> = RoleObject<'a>;
+}
+
+pub struct BindingView;
+
+impl ObjectView for BindingView {
+    type Object<'a> = Binding<'a>;
 }
 
 /// A Role or a ClusterRole (`aggregationRule` exists on ClusterRoles only).
