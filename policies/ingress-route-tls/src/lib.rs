@@ -61,13 +61,18 @@ impl Policy for IngressRouteTls {
     fn routes() -> Vec<Route<settings::Settings>> {
         RESOURCES
             .iter()
-            .map(|(resource, kind)| {
-                let handler: shared::policy::Handler<settings::Settings> = match kind {
-                    route::Kind::Http => route::ingress_route,
-                    route::Kind::Tcp => route::ingress_route_tcp,
-                    route::Kind::TlsOption => tls_option::validate,
-                };
-                Route::new(*resource, WRITES, handler)
+            .map(|(resource, kind)| match kind {
+                route::Kind::Http => {
+                    Route::object::<route::RouteView>(*resource, WRITES, route::ingress_route)
+                }
+                route::Kind::Tcp => {
+                    Route::object::<route::RouteView>(*resource, WRITES, route::ingress_route_tcp)
+                }
+                route::Kind::TlsOption => Route::object::<tls_option::TlsOptionView>(
+                    *resource,
+                    WRITES,
+                    tls_option::validate,
+                ),
             })
             .collect()
     }

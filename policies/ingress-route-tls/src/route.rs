@@ -3,6 +3,7 @@
 //! domains, and session routes pinned to their owner's host.
 
 use serde::Deserialize;
+use shared::policy::ObjectView;
 use shared::request::decode_view;
 use shared::text::Text;
 use shared::views::{Entries, nullable};
@@ -16,9 +17,16 @@ use crate::settings::{Compiled, Settings};
 use crate::tls_option;
 use shared::quote::quote;
 
+/// The view the route handlers are given.
+pub struct RouteView;
+
+impl ObjectView for RouteView {
+    type Object<'a> = RouteObject<'a>;
+}
+
 #[derive(Deserialize)]
 #[serde(remote = "Self")]
-struct RouteObject<'a> {
+pub struct RouteObject<'a> {
     #[serde(default, borrow)]
     metadata: Metadata<'a>,
     #[serde(borrow)]
@@ -111,13 +119,19 @@ pub enum Kind {
 }
 
 /// `IngressRoute` CREATE/UPDATE.
-pub fn ingress_route(input: &Input<'_, '_, Settings>) -> Result<(), Rejection> {
-    judge(input, Flavor::Http)
+pub fn ingress_route(
+    input: &Input<'_, '_, Settings>,
+    object: &RouteObject<'_>,
+) -> Result<(), Rejection> {
+    judge(input, object, Flavor::Http)
 }
 
 /// `IngressRouteTCP` CREATE/UPDATE.
-pub fn ingress_route_tcp(input: &Input<'_, '_, Settings>) -> Result<(), Rejection> {
-    judge(input, Flavor::Tcp)
+pub fn ingress_route_tcp(
+    input: &Input<'_, '_, Settings>,
+    object: &RouteObject<'_>,
+) -> Result<(), Rejection> {
+    judge(input, object, Flavor::Tcp)
 }
 
 /// A session route: its user and the one host it may serve.
@@ -135,10 +149,13 @@ struct Context<'s> {
     flavor: Flavor,
 }
 
-fn judge(input: &Input<'_, '_, Settings>, flavor: Flavor) -> Result<(), Rejection> {
+fn judge(
+    input: &Input<'_, '_, Settings>,
+    object: &RouteObject<'_>,
+    flavor: Flavor,
+) -> Result<(), Rejection> {
     let settings = crate::compile(input.settings)?;
     let request = input.request;
-    let object: RouteObject<'_> = request.decode_object()?;
     let kind = &request.kind.kind;
     let namespace = request
         .namespace

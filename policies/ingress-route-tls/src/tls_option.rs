@@ -18,6 +18,7 @@
 
 use serde::Deserialize;
 use shared::host::{GetResource, KubernetesHost, ListResources};
+use shared::policy::ObjectView;
 use shared::text::Text;
 use shared::views::nullable;
 use shared::{Input, Rejection};
@@ -33,9 +34,16 @@ const CONTAINOUS_VERSION: &str = "traefik.containo.us/v1alpha1";
 pub const TLS13: &str = "VersionTLS13";
 const OLDER: &[&str] = &["VersionTLS10", "VersionTLS11", "VersionTLS12"];
 
+/// The view the TLSOption handler is given.
+pub struct TlsOptionView;
+
+impl ObjectView for TlsOptionView {
+    type Object<'a> = TlsOption<'a>;
+}
+
 #[derive(Deserialize)]
 #[serde(remote = "Self")]
-struct TlsOption<'a> {
+pub struct TlsOption<'a> {
     #[serde(default, borrow)]
     metadata: Metadata<'a>,
     #[serde(default, borrow)]
@@ -111,9 +119,8 @@ impl TlsOption<'_> {
 }
 
 /// TLSOption CREATE/UPDATE (both groups): TLS 1.3 only, unless exempt.
-pub fn validate(input: &Input<'_, '_, Settings>) -> Result<(), Rejection> {
+pub fn validate(input: &Input<'_, '_, Settings>, option: &TlsOption<'_>) -> Result<(), Rejection> {
     let settings = crate::compile(input.settings)?;
-    let option: TlsOption<'_> = input.request.decode_object()?;
     let name = option.name().to_string();
     let name = input
         .request
