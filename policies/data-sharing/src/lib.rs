@@ -25,7 +25,11 @@ impl Policy for DataSharing {
     type Settings = settings::Settings;
 
     fn routes() -> Vec<Route<settings::Settings>> {
-        vec![Route::new(VDI_TEMPLATE, WRITES, validate::vdi_template)]
+        vec![Route::object::<validate::TemplateView>(
+            VDI_TEMPLATE,
+            WRITES,
+            validate::vdi_template,
+        )]
     }
 }
 

@@ -11,6 +11,7 @@
 //!    either way, and the audit log records who made it.
 
 use serde::Deserialize;
+use shared::policy::ObjectView;
 use shared::quote::quote;
 use shared::request::decode_view;
 use shared::text::Text;
@@ -20,10 +21,17 @@ use shared::{Input, Operation, Rejection, Violations};
 use crate::settings::Settings;
 use crate::sharing::{Channel, Flag, Sharing, place};
 
+/// The route's view: the one-pass read decodes the template in place.
+pub struct TemplateView;
+
+impl ObjectView for TemplateView {
+    type Object<'a> = Template<'a>;
+}
+
 /// The fields of a `VDITemplate` the policy reads.
 #[derive(Deserialize)]
 #[serde(remote = "Self")]
-struct Template<'a> {
+pub struct Template<'a> {
     #[serde(default, borrow, deserialize_with = "nullable")]
     metadata: Metadata<'a>,
     #[serde(default, borrow, deserialize_with = "nullable")]
@@ -49,10 +57,12 @@ struct Spec<'a> {
 shared::map_only!(Template<'a>, Metadata<'a>, Spec<'a>);
 
 /// The route handler for `vdi.kasm.io/v1alpha1` `vditemplates`.
-pub fn vdi_template(input: &Input<'_, '_, Settings>) -> Result<(), Rejection> {
+pub fn vdi_template(
+    input: &Input<'_, '_, Settings>,
+    template: &Template<'_>,
+) -> Result<(), Rejection> {
     let request = input.request;
     let settings = input.settings;
-    let template: Template<'_> = request.decode_object()?;
     // VDITemplate is cluster-scoped: the name alone is its identity. The
     // API server puts the (possibly generated) name into the object before
     // validating admission; the request's name is the fallback.
