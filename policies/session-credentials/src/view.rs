@@ -9,7 +9,7 @@
 use std::fmt;
 
 use serde::Deserialize;
-use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use shared::Rejection;
 use shared::containers::NamedContainer;
@@ -187,6 +187,62 @@ pub enum Captured<'a> {
     NotAString(u64),
 }
 
+/// The last-applied annotation's value, read once: the string itself (it
+/// is the largest value of an applied object, and every `"` in it is
+/// escaped, which makes a second scan of it the costliest part of the
+/// request), `null` as absent, and anything else only fingerprinted — as
+/// the walk of other objects does, a map or list by its kind alone.
+struct LastApplied<'a>(Option<Captured<'a>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for LastApplied<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = LastApplied<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(LastApplied(Some(Captured::Text(Text(v.into())))))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(LastApplied(Some(Captured::Text(Text(v.to_owned().into())))))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(LastApplied(Some(Captured::Text(Text(v.into())))))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(LastApplied(None))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(not_a_string(&[u8::from(v)]))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(not_a_string(&v.to_le_bytes()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(not_a_string(&v.to_le_bytes()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(not_a_string(&v.to_bits().to_le_bytes()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(not_a_string(b"{}"))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(not_a_string(b"[]"))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+fn not_a_string<'a>(print: &[u8]) -> LastApplied<'a> {
+    LastApplied(Some(Captured::NotAString(fingerprint(print))))
+}
+
 /// `metadata.annotations`, of which only the last-applied copy is kept.
 #[derive(Default)]
 pub struct Annotations<'a> {
@@ -205,12 +261,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Annotations<'a> {
                 let mut out = Annotations::default();
                 while let Some(key) = map.next_key::<Text<'de>>()? {
                     if &*key == LAST_APPLIED {
-                        let raw: Hidden<'de> = map.next_value()?;
-                        out.last_applied = match serde_json::from_str::<Text<'de>>(raw.0.get()) {
-                            Ok(text) => Some(Captured::Text(text)),
-                            Err(_) if raw.is_null() => None,
-                            Err(_) => Some(Captured::NotAString(raw.fingerprint())),
-                        };
+                        out.last_applied = map.next_value::<LastApplied<'de>>()?.0;
                     } else {
                         map.next_value::<IgnoredAny>()?;
                     }
