@@ -114,7 +114,8 @@ pub fn labels(
     if !answer.trim_ascii_start().starts_with(b"{") {
         return Err(undecodable(&"it is not a JSON object"));
     }
-    let object: Object = serde_json::from_slice(&answer).map_err(|e| undecodable(&e))?;
+    let text = std::str::from_utf8(&answer).map_err(|e| undecodable(&e))?;
+    let object: Object = serde_json::from_str(text).map_err(|e| undecodable(&e))?;
     Ok(object.metadata.labels.unwrap_or_default())
 }
 

@@ -179,7 +179,7 @@ impl WorkloadKind {
         P: Deserialize<'a>,
         M: Deserialize<'a> + Default,
     {
-        match self.read(raw.get().as_bytes()) {
+        match self.read(raw.get()) {
             Ok((template, _)) => template,
             Err(e) => Err(Rejection::new(format!(
                 "the {} object cannot be decoded: {e}",
@@ -195,7 +195,7 @@ impl WorkloadKind {
     /// pass with the envelope) and from its raw text share one decoder.
     pub fn read<'a, P, M>(
         &'static self,
-        text: &'a [u8],
+        text: &'a str,
     ) -> Result<TemplateRead<P, M>, serde_json::Error>
     where
         P: Deserialize<'a>,

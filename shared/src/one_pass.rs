@@ -37,7 +37,7 @@ pub(crate) type Read<'a, S> = (Payload<'a>, Prepared<'a, S>);
 
 /// Reads `text` in one pass for a policy with these routes; `None` when the
 /// general path must read it.
-pub(crate) fn read<'a, S>(text: &'a [u8], routes: &[Route<S>]) -> Option<Read<'a, S>> {
+pub(crate) fn read<'a, S>(text: &'a str, routes: &[Route<S>]) -> Option<Read<'a, S>> {
     let mut cursor = Cursor { text, at: 0 };
     let mut request = None;
     let mut settings = None;
@@ -166,17 +166,18 @@ fn once<T>(slot: &mut Option<T>, value: T) -> Option<()> {
 }
 
 struct Cursor<'a> {
-    text: &'a [u8],
+    text: &'a str,
     at: usize,
 }
 
 impl<'a> Cursor<'a> {
     /// The next byte after JSON whitespace (serde_json's four).
     fn peek(&mut self) -> Option<u8> {
-        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.text.get(self.at) {
+        let bytes = self.text.as_bytes();
+        while let Some(b' ' | b'\n' | b'\t' | b'\r') = bytes.get(self.at) {
             self.at += 1;
         }
-        self.text.get(self.at).copied()
+        bytes.get(self.at).copied()
     }
 
     fn eat(&mut self, byte: u8) -> Option<()> {
@@ -186,22 +187,21 @@ impl<'a> Cursor<'a> {
     /// Decodes the value that starts here.
     fn value<T: Deserialize<'a>>(&mut self) -> Option<T> {
         self.peek()?;
-        let (value, used) = read_value(&self.text[self.at..]).ok()?;
+        let (value, used) = read_value(self.text.get(self.at..)?).ok()?;
         self.at += used;
         Some(value)
     }
 
     /// Reads the value that starts here with `read`, which says how many
-    /// bytes it took; gives that text too. The text is checked to be UTF-8,
-    /// as capturing it would (serde_json does not check strings it skips).
+    /// bytes it took; gives that text too.
     fn read_with<T>(
         &mut self,
-        read: impl FnOnce(&'a [u8]) -> Result<(T, usize), serde_json::Error>,
+        read: impl FnOnce(&'a str) -> Result<(T, usize), serde_json::Error>,
     ) -> Option<(&'a str, T)> {
         self.peek()?;
-        let rest = &self.text[self.at..];
+        let rest = self.text.get(self.at..)?;
         let (value, used) = read(rest).ok()?;
-        let text = std::str::from_utf8(&rest[..used]).ok()?;
+        let text = rest.get(..used)?;
         self.at += used;
         Some((text, value))
     }
@@ -414,7 +414,7 @@ mod tests {
 
     /// The answer of the general path: capture, then decode.
     fn general(payload: &[u8]) -> Result<Admission, Rejection> {
-        let payload = Payload::decode(payload)?;
+        let payload = Payload::decode(Payload::text(payload)?)?;
         let settings = payload.settings::<Settings>()?;
         dispatch::<Pods>(&payload.request, &settings, &NoCluster)
     }
@@ -422,7 +422,10 @@ mod tests {
     /// The answer of the entry point, and whether it read the object once.
     fn entry(payload: &[u8]) -> (Result<Admission, Rejection>, bool) {
         let routes = Pods::routes();
-        let once = read(payload, &routes).is_some_and(|(_, pending)| pending.is_some());
+        let once = Payload::text(payload)
+            .ok()
+            .and_then(|text| read(text, &routes))
+            .is_some_and(|(_, pending)| pending.is_some());
         let answer = crate::policy::validate::<Pods>(payload, &NoCluster).unwrap();
         let answer: Value = serde_json::from_slice(&answer).unwrap();
         let mutated = answer.get("mutated_object").filter(|o| !o.is_null());
@@ -769,11 +772,35 @@ mod tests {
         assert!(answer.unwrap_err().message().contains("cannot be decoded"));
     }
 
+    /// The request with `bad` (not UTF-8) spliced in where `@` stands.
+    fn spliced(text: &str, bad: &[u8]) -> Vec<u8> {
+        let (before, after) = text.split_once("@").unwrap();
+        [before.as_bytes(), bad, after.as_bytes()].concat()
+    }
+
+    #[rstest]
+    #[case::in_the_object(format!(r#"{{"request":{{{POD},"object":{{"x":"@"}}}}}}"#), b"\xff")]
+    #[case::in_settings_after_the_object(format!(r#"{{"request":{{{POD},"object":{PRIVILEGED}}},"settings":{{"x":"@"}}}}"#), b"\xc3(")]
+    #[case::in_a_key_nobody_reads(format!(r#"{{"@":1,"request":{{{POD},"object":{PRIVILEGED}}}}}"#), b"\xe2\x82")]
+    fn a_payload_that_is_not_utf8_is_refused_before_any_decoding(
+        #[case] text: String,
+        #[case] bad: &[u8],
+    ) {
+        let bytes = spliced(&text, bad);
+        let (answer, once) = entry(&bytes);
+        assert!(!once);
+        let message = answer.unwrap_err().message().to_string();
+        assert!(
+            message.contains("cannot be decoded: it is not UTF-8 text"),
+            "{message}"
+        );
+    }
+
     #[test]
     fn an_object_before_the_kind_is_captured_and_decoded_as_before() {
         let text = format!(r#"{{"request":{{"object":{PRIVILEGED},{POD}}}}}"#);
         let routes = Pods::routes();
-        let (payload, pending) = read(text.as_bytes(), &routes).expect("read in one pass");
+        let (payload, pending) = read(&text, &routes).expect("read in one pass");
         assert!(pending.is_none());
         assert!(payload.request.object.is_some());
         let (answer, once) = entry(text.as_bytes());

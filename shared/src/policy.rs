@@ -184,7 +184,7 @@ pub trait ReadView<S> {
     /// Decodes the view from the JSON value at the start of `text` into
     /// the route's judgment (mutator, then handler), with the bytes the
     /// value took.
-    fn read<'a>(&self, text: &'a [u8]) -> Result<(Pending<'a, S>, usize), serde_json::Error>;
+    fn read<'a>(&self, text: &'a str) -> Result<(Pending<'a, S>, usize), serde_json::Error>;
 
     /// Decodes the view from `raw` and judges it (mutator, then handler).
     fn run<'a>(&self, input: &Input<'_, 'a, S>, raw: &'a RawValue) -> Result<Admission, Rejection>;
@@ -207,7 +207,7 @@ pub type ObjectHandler<S, V> =
 struct ObjectRoute<S, V: ObjectView>(ObjectHandler<S, V>);
 
 impl<S: 'static, V: ObjectView> ReadView<S> for ObjectRoute<S, V> {
-    fn read<'a>(&self, text: &'a [u8]) -> Result<(Pending<'a, S>, usize), serde_json::Error> {
+    fn read<'a>(&self, text: &'a str) -> Result<(Pending<'a, S>, usize), serde_json::Error> {
         let (object, used) = read_value::<V::Object<'a>>(text)?;
         let handler = self.0;
         let pending: Pending<'a, S> =
@@ -266,7 +266,7 @@ impl<S, V: TemplateViews> TemplateRoute<S, V> {
 }
 
 impl<S: 'static, V: TemplateViews> ReadView<S> for TemplateRoute<S, V> {
-    fn read<'a>(&self, text: &'a [u8]) -> Result<(Pending<'a, S>, usize), serde_json::Error> {
+    fn read<'a>(&self, text: &'a str) -> Result<(Pending<'a, S>, usize), serde_json::Error> {
         let (template, used) = self.kind.read::<V::Spec<'a>, V::Metadata<'a>>(text)?;
         let route = *self;
         let pending: Pending<'a, S> = Box::new(move |input| route.run_on(input, template));
@@ -606,9 +606,12 @@ pub fn describe<S>(routes: &[Route<S>]) -> String {
 /// every error.
 pub fn validate<P: Policy>(payload: &[u8], host: &dyn KubernetesHost) -> CallResult {
     let routes = P::routes();
-    let outcome = match crate::one_pass::read(payload, &routes) {
-        Some((read, pending)) => judge::<P>(&routes, &read, pending, host),
-        None => Payload::decode(payload).and_then(|p| judge::<P>(&routes, &p, None, host)),
+    let outcome = match Payload::text(payload) {
+        Err(rejection) => Err(rejection),
+        Ok(text) => match crate::one_pass::read(text, &routes) {
+            Some((read, pending)) => judge::<P>(&routes, &read, pending, host),
+            None => Payload::decode(text).and_then(|p| judge::<P>(&routes, &p, None, host)),
+        },
     };
     match outcome {
         Ok(Admission::Mutate(object)) => crate::response::mutate(&object),
@@ -771,7 +774,7 @@ mod tests {
 
     fn run(request: &str) -> Result<(), Rejection> {
         let body = format!(r#"{{"request": {request}}}"#);
-        let payload = Payload::decode(body.as_bytes())?;
+        let payload = Payload::decode(&body)?;
         dispatch::<Example>(&payload.request, &NoSettings {}, &NoCluster).map(|a| {
             assert_eq!(a, Admission::Accept);
         })
@@ -931,7 +934,7 @@ mod tests {
         let body = format!(
             r#"{{"request": {{"kind":{{"group":"vdi.kasm.io","version":"v1alpha1","kind":"VDISession"}},"operation":"CREATE","object":{object}}}}}"#
         );
-        let payload = Payload::decode(body.as_bytes())?;
+        let payload = Payload::decode(&body)?;
         dispatch::<Labelling>(&payload.request, &NoSettings {}, &NoCluster)
     }
 

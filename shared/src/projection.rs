@@ -115,7 +115,7 @@ impl<'a> Projection<'a> {
 }
 
 fn project<'a>(raw: &'a RawValue, shape: &Shape) -> Result<(Value, Node<'a>), serde_json::Error> {
-    let mut deserializer = serde_json::Deserializer::from_slice(raw.get().as_bytes());
+    let mut deserializer = serde_json::Deserializer::from_str(raw.get());
     let projected = Seed(shape).deserialize(&mut deserializer)?;
     deserializer.end()?;
     Ok(projected)

@@ -27,9 +27,19 @@ pub struct Payload<'a> {
 }
 
 impl<'a> Payload<'a> {
+    /// The payload as text: JSON is UTF-8, checked here once for the whole
+    /// request so that no decoder checks a string again.
+    pub fn text(payload: &[u8]) -> Result<&str, Rejection> {
+        std::str::from_utf8(payload).map_err(|e| {
+            Rejection::new(format!(
+                "the admission request cannot be decoded: it is not UTF-8 text ({e})"
+            ))
+        })
+    }
+
     /// Decodes the envelope; any structural error is a rejection, never a trap.
-    pub fn decode(payload: &'a [u8]) -> Result<Self, Rejection> {
-        serde_json::from_slice(payload)
+    pub fn decode(payload: &'a str) -> Result<Self, Rejection> {
+        serde_json::from_str(payload)
             .map_err(|e| Rejection::new(format!("the admission request cannot be decoded: {e}")))
     }
 
@@ -84,7 +94,7 @@ impl<'a> AdmissionRequest<'a> {
     /// it is absent (a CREATE or UPDATE always carries one).
     pub fn object(&self) -> Result<&'a RawValue, Rejection> {
         match self.read_object {
-            Some(text) => serde_json::from_slice(text.as_bytes()).map_err(|e| {
+            Some(text) => serde_json::from_str(text).map_err(|e| {
                 Rejection::new(format!(
                     "the {} object cannot be decoded: {e}",
                     self.kind.kind
@@ -128,19 +138,20 @@ impl<'a> AdmissionRequest<'a> {
 }
 
 /// Decodes a raw object into a view, naming the kind in the error. Every
-/// decoder of the policies reads bytes (`from_slice`, as the envelope is
-/// read): serde_json's reader of `str` is a second copy of the whole
-/// deserializer in each module, and the text is UTF-8 already.
+/// decoder of the policies reads text (`from_str`), as the envelope is read
+/// once its bytes are checked to be UTF-8: serde_json's reader of bytes
+/// checks every string it borrows again, and would be a second copy of the
+/// whole deserializer in each module.
 pub fn decode_view<'a, T: Deserialize<'a>>(raw: &'a RawValue, kind: &str) -> Result<T, Rejection> {
-    serde_json::from_slice(raw.get().as_bytes())
+    serde_json::from_str(raw.get())
         .map_err(|e| Rejection::new(format!("the {kind} object cannot be decoded: {e}")))
 }
 
 /// Decodes the JSON value at the start of `text` (no leading whitespace
 /// needed) and says how many bytes it took: how the one-pass decode reads a
 /// value in place and goes on after it.
-pub fn read_value<'a, T: Deserialize<'a>>(text: &'a [u8]) -> Result<(T, usize), serde_json::Error> {
-    let mut values = serde_json::Deserializer::from_slice(text).into_iter::<T>();
+pub fn read_value<'a, T: Deserialize<'a>>(text: &'a str) -> Result<(T, usize), serde_json::Error> {
+    let mut values = serde_json::Deserializer::from_str(text).into_iter::<T>();
     match values.next() {
         Some(value) => value.map(|v| (v, values.byte_offset())),
         None => Err(serde::de::Error::custom("EOF while parsing a value")),
@@ -234,7 +245,7 @@ mod tests {
                "userInfo":{"username":"oidc:alice","groups":["vdi-users"]},
                "object":{"spec":{}}, "oldObject": null}"#,
         );
-        let p = Payload::decode(body.as_bytes()).unwrap();
+        let p = Payload::decode(&body).unwrap();
         assert_eq!(p.request.kind.api_version(), "apps/v1");
         assert_eq!(p.request.subresource(), None);
         assert_eq!(p.request.user_info.username, "oidc:alice");
@@ -249,7 +260,7 @@ mod tests {
             r#"{"kind":{"kind":"Pod","version":"v1"},"sub_resource":"ephemeralcontainers",
                "operation":"UPDATE","user_info":{"username":"bob"},"old_object":{"a":1},"object":{}}"#,
         );
-        let p = Payload::decode(body.as_bytes()).unwrap();
+        let p = Payload::decode(&body).unwrap();
         assert_eq!(p.request.subresource(), Some("ephemeralcontainers"));
         assert_eq!(p.request.user_info.username, "bob");
         assert_eq!(p.request.old_object().unwrap().get(), r#"{"a":1}"#);
@@ -268,14 +279,14 @@ mod tests {
         "invalid type: integer"
     )]
     fn rejects_malformed_envelopes(#[case] body: &str, #[case] fragment: &str) {
-        let err = Payload::decode(body.as_bytes()).err().expect("must reject");
+        let err = Payload::decode(body).err().expect("must reject");
         assert!(err.message().contains(fragment), "{}", err.message());
     }
 
     #[test]
     fn missing_object_is_a_rejection_naming_the_operation() {
         let body = payload(r#"{"kind":{"kind":"Pod"},"operation":"CREATE","object":null}"#);
-        let p = Payload::decode(body.as_bytes()).unwrap();
+        let p = Payload::decode(&body).unwrap();
         let err = p.request.object().err().unwrap();
         assert!(err.message().contains("CREATE request carries no object"));
     }
@@ -285,7 +296,7 @@ mod tests {
         let body = payload(
             r#"{"kind":{"kind":"Pod"},"operation":"CREATE","userInfo":{"username":"a\u0062c"}}"#,
         );
-        let p = Payload::decode(body.as_bytes()).unwrap();
+        let p = Payload::decode(&body).unwrap();
         assert_eq!(p.request.user_info.username, "abc");
     }
 
@@ -294,7 +305,7 @@ mod tests {
         let body = payload(
             r#"{"kind":{"kind":"Pod"},"operation":"CREATE","userInfo":{"username":"u","groups":["ops"]}}"#,
         );
-        let p = Payload::decode(body.as_bytes()).unwrap();
+        let p = Payload::decode(&body).unwrap();
         let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
         assert!(p.request.user_info.is_any_of(&set(&["u"]), &set(&[])));
         assert!(p.request.user_info.is_any_of(&set(&[]), &set(&["ops"])));

@@ -29,7 +29,7 @@ fn decode_text<S: DeserializeOwned + Default>(text: &str) -> Result<S, String> {
     if !text.starts_with('{') {
         return Err("settings must be a JSON object".into());
     }
-    serde_json::from_slice(text.as_bytes()).map_err(|e| e.to_string())
+    serde_json::from_str(text).map_err(|e| e.to_string())
 }
 
 /// Decodes and checks settings, as `validate_settings` does at policy load.
