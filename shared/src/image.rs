@@ -186,9 +186,15 @@ impl fmt::Display for ImageRef {
     }
 }
 
+/// The registry as an image names it. A host the runtime would not take
+/// for a registry on its own (one lowercase label, not `localhost`: the
+/// `6` of `6:443/app`, the `ss` of `SS/app`) keeps the default port that
+/// marks it as one; written bare, `6/app` is the Docker Hub repository
+/// `6/app`, and a rewritten image would be pulled from there.
 fn registry_string(host: &str, port: Option<u16>) -> String {
     match port {
         Some(port) => format!("{host}:{port}"),
+        None if !is_domain(host) => format!("{host}:{DEFAULT_PORT}"),
         None => host.to_string(),
     }
 }

@@ -1,5 +1,6 @@
 //! Inputs found by the fuzz targets in `fuzz/`, kept as regression tests.
 
+use rstest::rstest;
 use shared::image::ImageRef;
 
 /// `parse_image`: like Docker's `splitDockerDomain`, a first component
@@ -16,4 +17,22 @@ fn uppercase_bare_first_component_is_a_registry_host() {
     assert_eq!(lower.host, "docker.io");
     assert_eq!(lower.repository, "ss/3");
     assert_ne!(upper, lower);
+}
+
+/// `parse_image`: `6:443/4` is the registry `6` on its default port; written
+/// with the port folded away (`6/4`) it read back as the Docker Hub
+/// repository `6/4`. A one-label host keeps `:443` in every written form —
+/// the rewrite writes images this way, so a mirror `mirror:443` stayed
+/// `mirror/...`, which the runtime pulls from Docker Hub.
+#[rstest]
+#[case("6:443/4", "6:443/4")]
+#[case("SS/3", "ss:443/3")]
+#[case("mirror:0443/kasmweb/desktop:1.16", "mirror:443/kasmweb/desktop:1.16")]
+#[case("localhost/app", "localhost/app")]
+#[case("registry.vdi.example.com:443/app", "registry.vdi.example.com/app")]
+#[case("[::1]:443/app", "[::1]/app")]
+fn a_written_image_reads_back_as_the_same_image(#[case] text: &str, #[case] written: &str) {
+    let image = ImageRef::parse(text).expect("parses");
+    assert_eq!(image.to_string(), written);
+    assert_eq!(ImageRef::parse(written).expect("reparses"), image);
 }

@@ -567,6 +567,23 @@ mod tests {
         assert_eq!(rules(KASM).unwrap().apply(image), Ok(expected));
     }
 
+    /// A one-label mirror on the default port stays a registry in the image
+    /// written: `mirror/kasmweb/...` would be pulled from Docker Hub.
+    #[rstest]
+    #[case::default_port("mirror:443/kasmweb", "mirror:443/kasmweb/terminal:1.16.0")]
+    #[case::padded_port("mirror:0443/kasmweb", "mirror:443/kasmweb/terminal:1.16.0")]
+    #[case::other_port("mirror:5000/kasmweb", "mirror:5000/kasmweb/terminal:1.16.0")]
+    #[case::localhost("localhost/kasmweb", "localhost/kasmweb/terminal:1.16.0")]
+    fn a_one_label_mirror_stays_a_registry(#[case] to: &str, #[case] expected: &str) {
+        let rewritten = rules(&[("docker.io/kasmweb", to)])
+            .unwrap()
+            .apply("kasmweb/terminal:1.16.0")
+            .unwrap()
+            .expect("rewritten");
+        assert_eq!(rewritten, expected);
+        assert!(!ImageRef::parse(&rewritten).unwrap().is_docker_hub());
+    }
+
     #[test]
     fn the_longest_prefix_wins_and_a_bare_registry_covers_everything() {
         let r = rules(&[
