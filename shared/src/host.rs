@@ -114,9 +114,17 @@ pub fn labels(
     if !answer.trim_ascii_start().starts_with(b"{") {
         return Err(undecodable(&"it is not a JSON object"));
     }
-    let text = std::str::from_utf8(&answer).map_err(|e| undecodable(&e))?;
-    let object: Object = serde_json::from_str(text).map_err(|e| undecodable(&e))?;
+    let object: Object = decode_answer(&answer).map_err(|e| undecodable(&e))?;
     Ok(object.metadata.labels.unwrap_or_default())
+}
+
+/// Decodes a host's answer (bytes, like the request): checked to be UTF-8,
+/// then read as text, as every decoder of the policies reads, so that no
+/// module carries serde_json's second reader. The error is the decoder's,
+/// for the caller to word.
+pub fn decode_answer<'a, T: Deserialize<'a>>(answer: &'a [u8]) -> Result<T, String> {
+    let text = std::str::from_utf8(answer).map_err(|e| e.to_string())?;
+    serde_json::from_str(text).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

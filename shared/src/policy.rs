@@ -606,13 +606,11 @@ pub fn describe<S>(routes: &[Route<S>]) -> String {
 /// every error.
 pub fn validate<P: Policy>(payload: &[u8], host: &dyn KubernetesHost) -> CallResult {
     let routes = P::routes();
-    let outcome = match Payload::text(payload) {
-        Err(rejection) => Err(rejection),
-        Ok(text) => match crate::one_pass::read(text, &routes) {
+    let outcome =
+        Payload::text(payload).and_then(|text| match crate::one_pass::read(text, &routes) {
             Some((read, pending)) => judge::<P>(&routes, &read, pending, host),
             None => Payload::decode(text).and_then(|p| judge::<P>(&routes, &p, None, host)),
-        },
-    };
+        });
     match outcome {
         Ok(Admission::Mutate(object)) => crate::response::mutate(&object),
         Ok(Admission::Accept) => respond(Ok(())),

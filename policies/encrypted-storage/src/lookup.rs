@@ -9,7 +9,7 @@
 //! policy accepts a classless claim only when exactly one class is default.
 
 use serde::Deserialize;
-use shared::host::{KubernetesHost, ListResources};
+use shared::host::{KubernetesHost, ListResources, decode_answer};
 use shared::quote::quote;
 use shared::text::Text;
 use shared::views::{Entries, nullable};
@@ -99,8 +99,7 @@ pub fn parse(answer: &[u8]) -> Result<Defaults, String> {
     let malformed = |why: &dyn std::fmt::Display| {
         format!("the host's list of StorageClasses cannot be decoded: {why}")
     };
-    let text = std::str::from_utf8(answer).map_err(|e| malformed(&e))?;
-    let list: List = serde_json::from_str(text).map_err(|e| malformed(&e))?;
+    let list: List = decode_answer(answer).map_err(|e| malformed(&e))?;
     match (list.api_version.as_deref(), list.kind.as_deref()) {
         (Some("v1" | "storage.k8s.io/v1"), Some("List" | "StorageClassList")) => {}
         (api_version, kind) => {

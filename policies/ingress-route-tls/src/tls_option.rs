@@ -161,10 +161,8 @@ fn decode_answer<'a, T: Deserialize<'a>>(answer: &'a [u8], what: &str) -> Result
     if !answer.trim_ascii_start().starts_with(b"{") {
         return Err(format!("the host's answer for {what} is not a JSON object"));
     }
-    let cannot =
-        |e: &dyn std::fmt::Display| format!("the host's answer for {what} cannot be decoded: {e}");
-    let text = std::str::from_utf8(answer).map_err(|e| cannot(&e))?;
-    serde_json::from_str(text).map_err(|e| cannot(&e))
+    shared::host::decode_answer(answer)
+        .map_err(|e| format!("the host's answer for {what} cannot be decoded: {e}"))
 }
 
 /// The groups whose copies count for a route of `route_group`, and whether
