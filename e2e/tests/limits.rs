@@ -191,3 +191,47 @@ fn duplicated_cidr_key_is_judged_on_the_last_value() {
     let verdict = verdict_of("egress-metadata-block", &create(&collapse(raw), "x"));
     assert!(!verdict.accepted, "0.0.0.0/0 (last key) was accepted");
 }
+
+/// A payload that is not UTF-8 — only a direct caller can send one;
+/// policy-server writes JSON from parsed values — is refused by every built
+/// module with that reason, wherever the bad byte sits, and never traps.
+#[test]
+fn every_policy_refuses_a_payload_that_is_not_utf8() {
+    let pod = pod_json_with_images(TRUSTED, TRUSTED);
+    let request = create(&collapse(&pod), "alice").to_string();
+    let mut failures = Vec::new();
+    for policy in e2e::policy_names().unwrap_or_else(|e| panic!("{e}")) {
+        let module = load(&policy);
+        for (at, bad) in [
+            ("\"namespace\":", b"\"\xff\",".as_slice()),
+            ("{", b"\"\xc3(\":1,"),
+        ] {
+            let (before, after) = request.split_once(at).expect("the request has the place");
+            let payload = [
+                b"{\"request\":".as_slice(),
+                before.as_bytes(),
+                at.as_bytes(),
+                bad,
+                after.as_bytes(),
+                b"}",
+            ]
+            .concat();
+            let answer = module
+                .fresh_instance()
+                .and_then(|host| host.call("validate", &payload).map_err(|e| e.to_string()));
+            let answer: Value = match answer.map(|a| serde_json::from_slice(&a)) {
+                Ok(Ok(answer)) => answer,
+                other => {
+                    failures.push(format!("{policy}: {other:?}"));
+                    continue;
+                }
+            };
+            let message = answer["message"].as_str().unwrap_or_default();
+            if answer["accepted"] != Value::Bool(false) || !message.contains("it is not UTF-8 text")
+            {
+                failures.push(format!("{policy}, bad bytes after {at:?}: {answer}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
